@@ -1,0 +1,35 @@
+# migrate: Alembic-style schema migrations inside PostgreSQL
+MODULE_big = migrate
+OBJS = \
+	src/migrate.o \
+	src/graph.o \
+	src/target.o \
+	src/catalog.o \
+	src/script.o \
+	src/exec.o \
+	src/funcs.o
+
+EXTENSION = migrate
+DATA = $(wildcard migrate--*.sql)
+PGFILEDESC = "migrate - schema migrations run inside the database"
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+
+REGRESS = setup revision graph upgrade downgrade targets history stamp check offline scripts errors security
+REGRESS_OPTS = --inputdir=test --outputdir=test
+
+ISOLATION = concurrent_upgrade
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Standalone build of the pure graph module: unit tests and fuzz harness.
+.PHONY: graphcheck
+graphcheck:
+	$(MAKE) -C test/graph check
