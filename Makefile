@@ -17,7 +17,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 REGRESS = setup revision graph upgrade downgrade targets history stamp check offline scripts errors security
-REGRESS_OPTS = --inputdir=test --outputdir=test
+REGRESS_OPTS = --load-extension=migrate
 
 ISOLATION = concurrent_upgrade
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
