@@ -38,6 +38,7 @@ MG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MG_WORK=					# set by mg_setup_work
 MG_TREE=					# the postgres-owned copy of the tree
 MG_CLUSTERS=()				# data directories of clusters we started
+MG_SERVER_LOG=/dev/null		# log of the last cluster started
 
 mg_say() { printf '=== %s\n' "$*" >&2; }
 mg_die() { printf 'test/lib.sh: %s\n' "$*" >&2; exit 1; }
@@ -150,6 +151,7 @@ mg_cluster_start()
 		return 1
 	fi
 	export PGHOST=$dir PGPORT=55432 PGUSER=$MG_USER
+	# shellcheck disable=SC2034  # read by test/run
 	MG_SERVER_LOG=$dir/server.log
 	mg_say "cluster $name running (PGHOST=$PGHOST PGPORT=$PGPORT)"
 }
