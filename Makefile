@@ -7,6 +7,7 @@ OBJS = \
 	src/catalog.o \
 	src/script.o \
 	src/exec.o \
+	src/register.o \
 	src/funcs.o
 
 EXTENSION = migrate

@@ -1,0 +1,725 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  Reading and writing migrate's own tables.
+ *
+ * Everything that touches schema "migrate" goes through this file, as the
+ * extension's owner (migrate_catalog_enter/leave), so that a deploy role
+ * needs EXECUTE on our functions and nothing on our tables, while revision
+ * scripts keep running as the calling user.
+ *
+ * The revision graph is loaded into a per-backend cache.  Every change to
+ * the graph bumps migrate.graph_state.generation to a fresh value of a
+ * sequence (never reused, so a rolled-back change can never be mistaken for
+ * a committed one); a backend reloads when the generation it reads under
+ * its snapshot differs from the one it cached.  That keeps migrate_heads()
+ * and planning on a 100,000-revision graph to a single-row read once warm,
+ * while registration itself never loads the graph on its common path, so
+ * its cost does not grow with the graph.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "compat.h"
+#include "migrate.h"
+
+static MigrateGraphCache *graph_cache = NULL;
+
+/* ---- the extension owner ---- */
+
+static Oid
+extension_owner(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("migrate"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"migrate\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION migrate.")));
+	return owner;
+}
+
+/*
+ * Become the extension owner for catalog access.  SECURITY_LOCAL_USERID_CHANGE
+ * keeps SET ROLE and friends from undoing it; transaction abort restores the
+ * previous identity on error, so callers only restore on the success path.
+ */
+void
+migrate_catalog_enter(Oid *save_userid, int *save_sec)
+{
+	GetUserIdAndSecContext(save_userid, save_sec);
+	SetUserIdAndSecContext(extension_owner(),
+						   *save_sec | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+migrate_catalog_leave(Oid save_userid, int save_sec)
+{
+	SetUserIdAndSecContext(save_userid, save_sec);
+}
+
+/* ---- SPI helpers ---- */
+
+/* Run a catalog query with parameters; error out unless it returns expected */
+void
+migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types, Datum *values,
+		const char *nulls)
+{
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_with_args failed executing query \"%s\": %s",
+			 sql, SPI_result_code_string(rc));
+}
+
+char *
+migrate_spi_text(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
+								  SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Deconstruct a text[] column value into a palloc'd C string array */
+int
+migrate_spi_text_array(int row, int col, const char ***out)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
+								  SPI_tuptable->tupdesc, col, &isnull);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *elemnulls;
+	int			n;
+	const char **items;
+
+	*out = NULL;
+	if (isnull)
+		return 0;
+	arr = DatumGetArrayTypeP(d);
+	if (ARR_NDIM(arr) == 0)
+		return 0;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elemnulls, &n);
+	items = palloc(sizeof(char *) * n);
+	for (int i = 0; i < n; i++)
+		items[i] = elemnulls[i] ? "" : TextDatumGetCString(elems[i]);
+	*out = items;
+	return n;
+}
+
+static List *
+cstrings_to_list(const char **items, int n)
+{
+	List	   *list = NIL;
+
+	for (int i = 0; i < n; i++)
+		list = lappend(list, (char *) items[i]);
+	return list;
+}
+
+Datum
+migrate_cstrings_to_text_array(const char *const *items, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(items[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+Datum
+migrate_list_to_text_array(List *list)
+{
+	int			n = list_length(list);
+	const char **items = palloc(sizeof(char *) * Max(n, 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, list)
+		items[i++] = lfirst(lc);
+	return migrate_cstrings_to_text_array(items, n);
+}
+
+/*
+ * A text[] argument as a List of C strings.  NULL elements and
+ * multi-dimensional arrays are user errors, reported against argname.
+ */
+List *
+migrate_text_array_to_list(ArrayType *arr, const char *argname)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *list = NIL;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must be a one-dimensional array",
+						argname)));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("argument \"%s\" must not contain null elements",
+							argname)));
+		list = lappend(list, TextDatumGetCString(elems[i]));
+	}
+	return list;
+}
+
+/* ---- the graph cache ---- */
+
+static int64
+read_generation(Oid *relid)
+{
+	int64		generation;
+	bool		isnull;
+
+	*relid = get_relname_relid("revision", get_namespace_oid("migrate", false));
+	migrate_spi_exec(SPI_OK_SELECT,
+			"SELECT generation FROM migrate.graph_state", 0, NULL, NULL, NULL);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"migrate.graph_state\" must hold exactly one row"),
+				 errhint("Restore it with ALTER EXTENSION migrate UPDATE or a fresh CREATE EXTENSION.")));
+	generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull));
+	return generation;
+}
+
+/*
+ * Load every revision into a new cache entry allocated in its own context.
+ * The caller is connected to SPI.
+ */
+static MigrateGraphCache *
+load_graph(int64 generation, Oid relid)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	MigrateGraphCache *gc;
+	MgRevisionInput *input;
+	MgError		err = {0};
+	uint64		n;
+
+	migrate_spi_exec(SPI_OK_SELECT,
+			"SELECT id, down_revisions, branch_labels, depends_on, message,"
+			" checksum, created_at FROM migrate.revision ORDER BY registered",
+			0, NULL, NULL, NULL);
+	n = SPI_processed;
+	if (n > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many revisions: " UINT64_FORMAT, n)));
+
+	cxt = AllocSetContextCreate(TopMemoryContext, "migrate graph cache",
+								ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		gc = palloc0(sizeof(MigrateGraphCache));
+		gc->cxt = cxt;
+		gc->generation = generation;
+		gc->revision_relid = relid;
+		gc->info = palloc0(sizeof(MigrateRevInfo) * Max(n, 1));
+		input = palloc0(sizeof(MgRevisionInput) * Max(n, 1));
+		for (uint64 i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Datum		d;
+
+			input[i].id = migrate_spi_text(i, 1);
+			input[i].ndown = migrate_spi_text_array(i, 2, (const char ***) &input[i].down_revisions);
+			input[i].nlabels = migrate_spi_text_array(i, 3, (const char ***) &input[i].branch_labels);
+			input[i].ndepends = migrate_spi_text_array(i, 4, (const char ***) &input[i].depends_on);
+			gc->info[i].message = migrate_spi_text(i, 5);
+			gc->info[i].checksum = migrate_spi_text(i, 6);
+			d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							  7, &isnull);
+			gc->info[i].created_at = isnull ? 0 : DatumGetTimestampTz(d);
+		}
+		gc->graph = mg_graph_build(input, (int) n, &err);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+
+	if (gc->graph == NULL)
+	{
+		MemoryContextDelete(cxt);
+		migrate_raise_graph_error(&err);
+	}
+	return gc;
+}
+
+/*
+ * The revision graph as this transaction sees it, loaded at most once per
+ * graph generation.  The returned entry stays valid until the next call.
+ */
+MigrateGraphCache *
+migrate_graph_get(void)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int64		generation;
+	Oid			relid;
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	generation = read_generation(&relid);
+	if (graph_cache == NULL || graph_cache->generation != generation ||
+		graph_cache->revision_relid != relid)
+	{
+		MigrateGraphCache *fresh = load_graph(generation, relid);
+
+		if (graph_cache != NULL)
+			MemoryContextDelete(graph_cache->cxt);
+		graph_cache = fresh;
+	}
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return graph_cache;
+}
+
+/* ---- version rows ---- */
+
+/*
+ * The version table's rows.  Alembic reads them in whatever order the
+ * database returns; we sort them so that every run is deterministic.
+ */
+MigrateVersions
+migrate_versions_read(void)
+{
+	Oid			save_userid;
+	int			save_sec;
+	MemoryContext cxt = CurrentMemoryContext;
+	MigrateVersions v;
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+			"SELECT version_num FROM migrate.version"
+			" ORDER BY version_num COLLATE \"C\"", 0, NULL, NULL, NULL);
+	v.n = (int) SPI_processed;
+	v.ids = MemoryContextAlloc(cxt, sizeof(char *) * Max(v.n, 1));
+	for (int i = 0; i < v.n; i++)
+	{
+		char	   *s = migrate_spi_text(i, 1);
+
+		v.ids[i] = MemoryContextStrdup(cxt, s ? s : "");
+	}
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return v;
+}
+
+/* ---- full rows ---- */
+
+MigrateRevisionRow *
+migrate_revision_fetch(const char *id)
+{
+	Oid			save_userid;
+	int			save_sec;
+	MemoryContext cxt = CurrentMemoryContext;
+	MigrateRevisionRow *row = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(id)};
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+			"SELECT id, down_revisions, branch_labels, depends_on, message,"
+			" upgrade, downgrade, checksum, created_at, created_by::text"
+			" FROM migrate.revision WHERE id OPERATOR(pg_catalog.=) $1",
+			1, types, values, NULL);
+	if (SPI_processed == 1)
+	{
+		MemoryContext spicxt = MemoryContextSwitchTo(cxt);
+		const char **items;
+		int			n;
+		bool		isnull;
+		Datum		d;
+
+		row = palloc0(sizeof(MigrateRevisionRow));
+		row->id = migrate_spi_text(0, 1);
+		n = migrate_spi_text_array(0, 2, &items);
+		row->down_revisions = cstrings_to_list(items, n);
+		n = migrate_spi_text_array(0, 3, &items);
+		row->branch_labels = cstrings_to_list(items, n);
+		n = migrate_spi_text_array(0, 4, &items);
+		row->depends_on = cstrings_to_list(items, n);
+		row->message = migrate_spi_text(0, 5);
+		row->upgrade = migrate_spi_text(0, 6);
+		row->downgrade = migrate_spi_text(0, 7);
+		row->checksum = migrate_spi_text(0, 8);
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9,
+						  &isnull);
+		row->created_at = isnull ? 0 : DatumGetTimestampTz(d);
+		row->created_by = migrate_spi_text(0, 10);
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return row;
+}
+
+/*
+ * applied_at for every revision of the cached graph (0 where the revision
+ * has no row in migrate.applied), indexed like the graph.
+ */
+TimestampTz *
+migrate_applied_times(MigrateGraphCache *gc)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			n = mg_graph_count(gc->graph);
+	TimestampTz *times = palloc0(sizeof(TimestampTz) * Max(n, 1));
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+			"SELECT revision, applied_at FROM migrate.applied",
+			0, NULL, NULL, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		char	   *id = migrate_spi_text(i, 1);
+		int			idx = mg_graph_lookup(gc->graph, id);
+
+		if (idx >= 0)
+			times[idx] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc,
+														   2, &isnull));
+	}
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return times;
+}
+
+/* ---- locks ---- */
+
+void
+migrate_lock_graph(bool exclusive)
+{
+	if (exclusive)
+		DirectFunctionCall2(pg_advisory_xact_lock_int4,
+							Int32GetDatum(MIGRATE_LOCK_KEY1),
+							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+	else
+		DirectFunctionCall2(pg_advisory_xact_lock_shared_int4,
+							Int32GetDatum(MIGRATE_LOCK_KEY1),
+							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+}
+
+void
+migrate_lock_runner(void)
+{
+	DirectFunctionCall2(pg_advisory_xact_lock_int4,
+						Int32GetDatum(MIGRATE_LOCK_KEY1),
+						Int32GetDatum(MIGRATE_LOCK_RUNNER));
+}
+
+/* ---- run log ---- */
+
+static void
+serialization_context(void *arg)
+{
+	errcontext("checking for migration runs committed after this transaction's snapshot");
+}
+
+/*
+ * Open a run: a row in migrate.run, and an update of migrate.runner's row.
+ * The runner lock is already held; the row update is what makes a runner
+ * whose snapshot predates another runner's commit fail (REPEATABLE READ
+ * and SERIALIZABLE) instead of planning against stale version rows.
+ */
+int64
+migrate_run_begin(const char *operation, const char *target)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int64		run_id;
+	bool		isnull;
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	const char *appname = GetConfigOption("application_name", true, false);
+	Oid			types[4] = {TEXTOID, TEXTOID, NAMEOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			idtype[1] = {INT8OID};
+	Datum		idval[1];
+	ErrorContextCallback errcb;
+
+	values[0] = CStringGetTextDatum(operation);
+	if (target)
+		values[1] = CStringGetTextDatum(target);
+	else
+		nulls[1] = 'n';
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(caller));
+	if (appname)
+		values[3] = CStringGetTextDatum(appname);
+	else
+		nulls[3] = 'n';
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_INSERT_RETURNING,
+			"INSERT INTO migrate.run (operation, target, status, role_name,"
+			" application_name) VALUES ($1, $2, 'running', $3, $4)"
+			" RETURNING run_id",
+			4, types, values, nulls);
+	run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+
+	errcb.callback = serialization_context;
+	errcb.arg = NULL;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	idval[0] = Int64GetDatum(run_id);
+	migrate_spi_exec(SPI_OK_UPDATE,
+			"UPDATE migrate.runner SET last_run_id = $1", 1, idtype, idval,
+			NULL);
+	error_context_stack = errcb.previous;
+
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return run_id;
+}
+
+void
+migrate_run_finish(int64 run_id, int nsteps)
+{
+	Oid			save_userid;
+	int			save_sec;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(run_id), Int32GetDatum(nsteps)};
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_UPDATE,
+			"UPDATE migrate.run SET status = 'succeeded', steps = $2,"
+			" finished_at = pg_catalog.clock_timestamp()"
+			" WHERE run_id OPERATOR(pg_catalog.=) $1",
+			2, types, values, NULL);
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+}
+
+/*
+ * Everything one step writes besides what its script does: the version
+ * rows it removes and adds (each removal must match exactly one row: a
+ * mismatch means someone changed the table under the runner lock), the
+ * applied row, and the run_step row.
+ */
+void
+migrate_record_step(int64 run_id, int stepno, const MgStep *s,
+					const char *id, const char *checksum, bool stamp,
+					TimestampTz started)
+{
+	Oid			save_userid;
+	int			save_sec;
+	Oid			types[7] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID,
+	TEXTARRAYOID, TIMESTAMPTZOID};
+	Datum		values[7];
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+
+	for (int i = 0; i < s->nremove; i++)
+	{
+		values[0] = CStringGetTextDatum(s->remove[i]);
+		migrate_spi_exec(SPI_OK_DELETE,
+				"DELETE FROM migrate.version"
+				" WHERE version_num OPERATOR(pg_catalog.=) $1",
+				1, &types[2], values, NULL);
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("version row \"%s\" is missing", s->remove[i]),
+					 errdetail("The version table changed while the migration ran.")));
+	}
+	for (int i = 0; i < s->nadd; i++)
+	{
+		values[0] = CStringGetTextDatum(s->add[i]);
+		migrate_spi_exec(SPI_OK_INSERT,
+				"INSERT INTO migrate.version (version_num) VALUES ($1)"
+				" ON CONFLICT DO NOTHING",
+				1, &types[2], values, NULL);
+	}
+
+	if (!stamp)
+	{
+		values[0] = CStringGetTextDatum(id);
+		values[1] = CStringGetTextDatum(checksum ? checksum : "");
+		values[2] = Int64GetDatum(run_id);
+		if (s->upgrade)
+			migrate_spi_exec(SPI_OK_INSERT,
+					"INSERT INTO migrate.applied (revision, checksum, applied_at, run_id)"
+					" VALUES ($1, $2, pg_catalog.clock_timestamp(), $3)"
+					" ON CONFLICT (revision) DO UPDATE SET checksum = excluded.checksum,"
+					" applied_at = excluded.applied_at, run_id = excluded.run_id",
+					3, (Oid[]) {TEXTOID, TEXTOID, INT8OID}, values, NULL);
+		else
+			migrate_spi_exec(SPI_OK_DELETE,
+					"DELETE FROM migrate.applied"
+					" WHERE revision OPERATOR(pg_catalog.=) $1",
+					1, &types[2], values, NULL);
+	}
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(stepno);
+	values[2] = CStringGetTextDatum(stamp ? "stamp" :
+									s->upgrade ? "upgrade" : "downgrade");
+	values[3] = CStringGetTextDatum(id);
+	values[4] = migrate_cstrings_to_text_array(s->from, s->nfrom);
+	values[5] = migrate_cstrings_to_text_array(s->to, s->nto);
+	values[6] = TimestampTzGetDatum(started);
+	migrate_spi_exec(SPI_OK_INSERT,
+			"INSERT INTO migrate.run_step (run_id, step, direction, revision,"
+			" from_revisions, to_revisions, status, started_at, finished_at)"
+			" VALUES ($1, $2, $3, $4, $5, $6, 'succeeded', $7,"
+			" pg_catalog.clock_timestamp())",
+			7, types, values, NULL);
+
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+}
+
+/*
+ * After a stamp, forget applied rows of revisions the version rows no longer
+ * stand for: a stamp runs no script, so it records no applied time either.
+ */
+void
+migrate_applied_prune(MigrateGraphCache *gc, const char *const *versions,
+					  int nversions)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			n = mg_graph_count(gc->graph);
+	bool	   *applied = palloc0(sizeof(bool) * Max(n, 1));
+	MgError		err = {0};
+	List	   *gone = NIL;
+
+	if (!mg_applied_set(gc->graph, versions, nversions, applied, &err))
+		migrate_raise_graph_error(&err);
+	for (int i = 0; i < n; i++)
+		if (!applied[i])
+			gone = lappend(gone, (char *) mg_graph_rev(gc->graph, i)->id);
+	if (gone == NIL)
+		return;
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_DELETE,
+			"DELETE FROM migrate.applied"
+			" WHERE revision OPERATOR(pg_catalog.=) ANY ($1)",
+			1, (Oid[]) {TEXTARRAYOID},
+			(Datum[]) {migrate_list_to_text_array(gone)}, NULL);
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+}
+
+/*
+ * The checksum of what defines a revision's effect: its place in the graph
+ * and its upgrade script.  Each field is length-prefixed so that no two
+ * different revisions serialize alike.  The message and the downgrade
+ * script are left out on purpose: both may be corrected after a revision
+ * has been applied without it having run differently.
+ */
+static void
+checksum_field(StringInfo buf, const char *tag, const char *value)
+{
+	appendStringInfo(buf, "%s:%d:", tag, value ? (int) strlen(value) : -1);
+	if (value)
+		appendStringInfoString(buf, value);
+	appendStringInfoChar(buf, '\n');
+}
+
+static void
+checksum_list(StringInfo buf, const char *tag, List *list)
+{
+	ListCell   *lc;
+
+	appendStringInfo(buf, "%s#%d\n", tag, list_length(list));
+	foreach(lc, list)
+		checksum_field(buf, tag, lfirst(lc));
+}
+
+char *
+migrate_checksum(List *down_revisions, List *branch_labels, List *depends_on,
+				 const char *upgrade)
+{
+	StringInfoData buf;
+	bytea	   *input;
+	bytea	   *digest;
+	char	   *hex;
+	int			len;
+
+	initStringInfo(&buf);
+	checksum_list(&buf, "down", down_revisions);
+	checksum_list(&buf, "label", branch_labels);
+	checksum_list(&buf, "depends", depends_on);
+	checksum_field(&buf, "upgrade", upgrade);
+
+	input = (bytea *) palloc(VARHDRSZ + buf.len);
+	SET_VARSIZE(input, VARHDRSZ + buf.len);
+	memcpy(VARDATA(input), buf.data, buf.len);
+	digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea,
+												 PointerGetDatum(input)));
+	len = VARSIZE_ANY_EXHDR(digest);
+	hex = palloc(len * 2 + 1);
+	hex_encode(VARDATA_ANY(digest), len, hex);
+	hex[len * 2] = '\0';
+	return hex;
+}

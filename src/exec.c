@@ -1,0 +1,354 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec.c
+ *	  Running a plan: locks, steps, version rows and the run log.
+ *
+ * One call of migrate_upgrade() (or downgrade, or stamp) is one unit of
+ * work inside the caller's transaction: the scripts, the version rows and
+ * the run log commit or roll back together, so a failing script leaves
+ * nothing of the run behind.  Runners serialize on an advisory lock taken
+ * before the version rows are read, and then update one row that every
+ * runner updates, so a runner whose snapshot predates another's commit
+ * (REPEATABLE READ, SERIALIZABLE) gets a serialization failure instead of
+ * applying a revision twice.  A dry run does everything inside a
+ * subtransaction and rolls it back.
+ *
+ * The offline mode builds the text a run would execute without running it,
+ * as Alembic's --sql does.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "migrate.h"
+
+static const char *
+operation_name(MigrateOperation op)
+{
+	switch (op)
+	{
+		case MIGRATE_OP_UPGRADE:
+			return "upgrade";
+		case MIGRATE_OP_DOWNGRADE:
+			return "downgrade";
+		case MIGRATE_OP_STAMP:
+			return "stamp";
+	}
+	return "?";
+}
+
+static void
+check_target(const char *target)
+{
+	if (target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("target must not be null"),
+				 errhint("Use \"head\", \"heads\", \"base\", a revision identifier, a branch label or a relative target such as \"-1\".")));
+	if (target[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target must not be empty"),
+				 errhint("Use \"head\", \"heads\", \"base\", a revision identifier, a branch label or a relative target such as \"-1\".")));
+}
+
+static void
+plan_operation(MigrateOperation op, const MgGraph *g, MigrateVersions cur,
+			   const char *target, bool purge, MgPlan *plan)
+{
+	MgError		err = {0};
+	bool		ok = false;
+
+	switch (op)
+	{
+		case MIGRATE_OP_UPGRADE:
+			ok = mg_plan_upgrade(g, cur.ids, cur.n, target, plan, &err);
+			break;
+		case MIGRATE_OP_DOWNGRADE:
+			ok = mg_plan_downgrade(g, cur.ids, cur.n, target, plan, &err);
+			break;
+		case MIGRATE_OP_STAMP:
+			ok = mg_plan_stamp(g, cur.ids, cur.n, target, purge, plan, &err);
+			break;
+	}
+	if (!ok)
+		migrate_raise_graph_error(&err);
+}
+
+static char *
+join_ids(const char *const *ids, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", ids[i]);
+	return buf.data;
+}
+
+/*
+ * The script a step runs.  Going down through a revision that has no
+ * downgrade script is an error, unless its upgrade did nothing either.
+ */
+static const char *
+step_script(const MgStep *s, const MigrateRevisionRow *row)
+{
+	if (s->upgrade)
+		return row->upgrade;
+	if (row->downgrade == NULL && row->upgrade != NULL && row->upgrade[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" has no downgrade script", row->id),
+				 errhint("Register the revision again with a downgrade script; an empty string declares that nothing needs undoing.")));
+	return row->downgrade;
+}
+
+static MigrateRevisionRow *
+fetch_row(const char *id)
+{
+	MigrateRevisionRow *row = migrate_revision_fetch(id);
+
+	if (row == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("revision \"%s\" does not exist", id)));
+	return row;
+}
+
+/* Run one step; returns what migrate_upgrade() reports for it */
+static MigrateStepResult *
+run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
+		 const MgGraph *g)
+{
+	const MgRevision *r = mg_graph_rev(g, s->rev);
+	MigrateRevisionRow *row = fetch_row(r->id);
+	MigrateStepResult *res = palloc0(sizeof(MigrateStepResult));
+	TimestampTz started = GetCurrentTimestamp();
+	const char *kind = op == MIGRATE_OP_STAMP ? "stamp" :
+		s->upgrade ? "upgrade" : "downgrade";
+
+	ereport(NOTICE,
+			(errmsg("running %s %s -> %s, %s", kind,
+					join_ids(s->from, s->nfrom), join_ids(s->to, s->nto),
+					row->message ? row->message : "")));
+	if (op != MIGRATE_OP_STAMP)
+		migrate_script_run(step_script(s, row), row->id,
+						   s->upgrade ? "upgrade" : "downgrade");
+	migrate_record_step(run_id, stepno, s, row->id, row->checksum,
+						op == MIGRATE_OP_STAMP, started);
+
+	res->step = stepno;
+	res->upgrade = s->upgrade;
+	res->revision = row->id;
+	res->down_revisions = row->down_revisions;
+	res->message = row->message;
+	{
+		Interval   *iv = DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
+															   TimestampTzGetDatum(GetCurrentTimestamp()),
+															   TimestampTzGetDatum(started)));
+
+		res->duration = *iv;
+	}
+	return res;
+}
+
+static List *
+run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
+		 const MgPlan *plan)
+{
+	int64		run_id = migrate_run_begin(operation_name(op), target);
+	List	   *results = NIL;
+
+	for (int i = 0; i < plan->nsteps; i++)
+		results = lappend(results,
+						  run_step(op, run_id, i + 1, &plan->steps[i],
+								   gc->graph));
+	if (op == MIGRATE_OP_STAMP)
+		migrate_applied_prune(gc, plan->heads, plan->nheads);
+	migrate_run_finish(run_id, plan->nsteps);
+	return results;
+}
+
+/*
+ * Plan and run an operation inside the current transaction.  Returns a list
+ * of MigrateStepResult; final_versions, if given, receives the version rows
+ * after the run.
+ */
+List *
+migrate_execute(MigrateOperation op, const char *target, bool purge,
+				bool dry_run, MigrateVersions *final_versions)
+{
+	MigrateGraphCache *gc;
+	MigrateVersions cur;
+	MgPlan		plan = {0};
+	List	   *results;
+
+	check_target(target);
+	migrate_lock_graph(false);
+	migrate_lock_runner();
+	gc = migrate_graph_get();
+	cur = migrate_versions_read();
+	plan_operation(op, gc->graph, cur, target, purge, &plan);
+
+	if (!dry_run)
+		results = run_plan(op, target, gc, &plan);
+	else
+	{
+		MemoryContext oldcxt = CurrentMemoryContext;
+		ResourceOwner oldowner = CurrentResourceOwner;
+
+		/* everything is undone; only the report survives */
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(oldcxt);
+		results = run_plan(op, target, gc, &plan);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+
+	if (final_versions)
+	{
+		final_versions->n = plan.nheads;
+		final_versions->ids = plan.heads;
+	}
+	return results;
+}
+
+/* ---- offline SQL ---- */
+
+static void
+append_literal(StringInfo buf, const char *s)
+{
+	appendStringInfoString(buf, quote_literal_cstr(s));
+}
+
+/* The version-table statements for one step, as Alembic's offline mode */
+static void
+append_version_sql(StringInfo buf, const MgStep *s)
+{
+	int			i = 0;
+
+	/* one row replaced by another reads best as an UPDATE */
+	for (; i < s->nremove && i < s->nadd; i++)
+	{
+		appendStringInfoString(buf, "UPDATE migrate.version SET version_num = ");
+		append_literal(buf, s->add[i]);
+		appendStringInfoString(buf, " WHERE version_num = ");
+		append_literal(buf, s->remove[i]);
+		appendStringInfoString(buf, ";\n\n");
+	}
+	for (int j = i; j < s->nremove; j++)
+	{
+		appendStringInfoString(buf, "DELETE FROM migrate.version WHERE version_num = ");
+		append_literal(buf, s->remove[j]);
+		appendStringInfoString(buf, ";\n\n");
+	}
+	for (int j = i; j < s->nadd; j++)
+	{
+		appendStringInfoString(buf, "INSERT INTO migrate.version (version_num) VALUES (");
+		append_literal(buf, s->add[j]);
+		appendStringInfoString(buf, ");\n\n");
+	}
+}
+
+/*
+ * The whole script a run would execute, version-table updates included,
+ * in one transaction: what alembic upgrade --sql prints.  It plans against
+ * the database's current version rows.
+ */
+char *
+migrate_offline_sql(MigrateOperation op, const char *target)
+{
+	MigrateGraphCache *gc;
+	MigrateVersions cur;
+	MgPlan		plan = {0};
+	StringInfoData buf;
+
+	check_target(target);
+	gc = migrate_graph_get();
+	cur = migrate_versions_read();
+	plan_operation(op, gc->graph, cur, target, false, &plan);
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "BEGIN;\n\n");
+	for (int i = 0; i < plan.nsteps; i++)
+	{
+		const MgStep *s = &plan.steps[i];
+		MigrateRevisionRow *row = fetch_row(mg_graph_rev(gc->graph, s->rev)->id);
+		const char *sql = step_script(s, row);
+
+		appendStringInfo(&buf, "-- Running %s %s -> %s\n\n",
+						 s->upgrade ? "upgrade" : "downgrade",
+						 join_ids(s->from, s->nfrom), join_ids(s->to, s->nto));
+		appendStringInfoString(&buf, migrate_script_offline(sql, row->id,
+															s->upgrade ? "upgrade" : "downgrade"));
+		append_version_sql(&buf, s);
+	}
+	appendStringInfoString(&buf, "COMMIT;\n");
+	return buf.data;
+}
+
+/* ---- check ---- */
+
+/*
+ * The state part of migrate_check(): the graph is consistent (loading it
+ * validates it), every version row names a registered revision, nothing is
+ * pending, and no applied revision's script changed since it ran.
+ */
+void
+migrate_check_state(void)
+{
+	MigrateGraphCache *gc = migrate_graph_get();
+	MigrateVersions cur = migrate_versions_read();
+	MgPlan		plan = {0};
+	MgError		err = {0};
+	Oid			save_userid;
+	int			save_sec;
+
+	if (!mg_plan_upgrade(gc->graph, cur.ids, cur.n, "heads", &plan, &err))
+		migrate_raise_graph_error(&err);
+	if (plan.nsteps > 0)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (int i = 0; i < plan.nsteps && i < 10; i++)
+			appendStringInfo(&buf, "%s%s", i ? ", " : "",
+							 mg_graph_rev(gc->graph, plan.steps[i].rev)->id);
+		if (plan.nsteps > 10)
+			appendStringInfoString(&buf, ", ...");
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("database is not up to date"),
+				 errdetail_plural("%d revision is pending: %s.",
+								  "%d revisions are pending: %s.",
+								  plan.nsteps, plan.nsteps, buf.data),
+				 errhint("Run SELECT migrate_upgrade('heads').")));
+	}
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+					 "SELECT a.revision, a.checksum, r.checksum"
+					 " FROM migrate.applied a JOIN migrate.revision r"
+					 " ON r.id OPERATOR(pg_catalog.=) a.revision"
+					 " WHERE a.checksum OPERATOR(pg_catalog.<>) r.checksum"
+					 " ORDER BY r.registered LIMIT 1", 0, NULL, NULL, NULL);
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("applied revision \"%s\" has changed since it ran",
+						migrate_spi_text(0, 1)),
+				 errdetail("It ran with checksum %s; the registered revision has checksum %s.",
+						   migrate_spi_text(0, 2), migrate_spi_text(0, 3)),
+				 errhint("Restore the revision as it was applied, and put the change in a new revision.")));
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+}

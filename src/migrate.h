@@ -1,0 +1,158 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.h
+ *	  Declarations shared by the backend modules of migrate.
+ *
+ * Module map:
+ *	migrate.c	_PG_init, GUCs
+ *	graph.c		the revision graph and Alembic's planning, pure (graph.h)
+ *	target.c	Alembic's target grammar, pure
+ *	catalog.c	reading and writing our tables; the per-backend graph cache
+ *	script.c	parsing revision scripts and running them statement by
+ *				statement
+ *	exec.c		running a plan: locks, steps, version rows, run log
+ *	funcs.c		the SQL-callable functions, thin wrappers over the above
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+#include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/array.h"
+#include "utils/timestamp.h"
+
+#include "graph.h"
+
+/* Advisory lock keys (two-int4 form): first key spells "migr" */
+#define MIGRATE_LOCK_KEY1		0x6d696772
+#define MIGRATE_LOCK_RUNNER		1	/* held by anything writing version rows */
+#define MIGRATE_LOCK_GRAPH		2	/* exclusive: registration; shared: runs */
+
+/* Limits on what users hand us, so nothing grows without bound */
+#define MIGRATE_MAX_ID_LEN		255
+
+/*
+ * One registered revision's descriptive columns, aligned by index with the
+ * graph built from them.  Scripts are not cached: they are fetched per step.
+ */
+typedef struct MigrateRevInfo
+{
+	char	   *message;
+	char	   *checksum;
+	TimestampTz created_at;
+} MigrateRevInfo;
+
+/* The graph as this backend last loaded it; see catalog.c */
+typedef struct MigrateGraphCache
+{
+	int64		generation;
+	Oid			revision_relid; /* catches DROP/CREATE EXTENSION */
+	MgGraph    *graph;
+	MigrateRevInfo *info;
+	MemoryContext cxt;
+} MigrateGraphCache;
+
+/* One version row list, as read from migrate.version */
+typedef struct MigrateVersions
+{
+	int			n;
+	const char **ids;
+} MigrateVersions;
+
+/* A revision's full row, for show and for running its script */
+typedef struct MigrateRevisionRow
+{
+	char	   *id;
+	List	   *down_revisions;	/* of char * */
+	List	   *branch_labels;
+	List	   *depends_on;
+	char	   *message;
+	char	   *upgrade;
+	char	   *downgrade;
+	char	   *checksum;
+	TimestampTz created_at;
+	char	   *created_by;
+} MigrateRevisionRow;
+
+/* migrate.c */
+extern void _PG_init(void);
+extern void migrate_raise_graph_error(const MgError *err);
+
+/* catalog.c */
+extern void migrate_spi_exec(int expected, const char *sql, int nargs,
+							 Oid *types, Datum *values, const char *nulls);
+extern char *migrate_spi_text(int row, int col);
+extern int	migrate_spi_text_array(int row, int col, const char ***out);
+extern void migrate_catalog_enter(Oid *save_userid, int *save_sec);
+extern void migrate_catalog_leave(Oid save_userid, int save_sec);
+extern MigrateGraphCache *migrate_graph_get(void);
+extern MigrateVersions migrate_versions_read(void);
+extern MigrateRevisionRow *migrate_revision_fetch(const char *id);
+extern TimestampTz *migrate_applied_times(MigrateGraphCache *gc);
+extern void migrate_lock_graph(bool exclusive);
+extern void migrate_lock_runner(void);
+extern int64 migrate_run_begin(const char *operation, const char *target);
+extern void migrate_run_finish(int64 run_id, int nsteps);
+extern void migrate_record_step(int64 run_id, int stepno, const MgStep *s,
+								const char *id, const char *checksum,
+								bool stamp, TimestampTz started);
+extern void migrate_applied_prune(MigrateGraphCache *gc,
+								  const char *const *versions, int nversions);
+extern char *migrate_checksum(List *down_revisions, List *branch_labels,
+							  List *depends_on, const char *upgrade);
+
+/* register.c */
+extern char *migrate_register(const char *message, const char *upgrade,
+							  const char *downgrade, const char *revision,
+							  List *down_revisions, bool down_given,
+							  List *branch_labels, List *depends_on,
+							  const char *head, bool splice);
+extern char *migrate_register_merge(List *revisions, const char *message,
+									List *branch_labels,
+									const char *revision);
+
+/* script.c */
+extern void migrate_script_validate(const char *sql, const char *revision,
+									const char *which);
+extern void migrate_script_run(const char *sql, const char *revision,
+							   const char *which);
+extern char *migrate_script_offline(const char *sql, const char *revision,
+									 const char *which);
+
+/* exec.c */
+typedef struct MigrateStepResult
+{
+	int			step;
+	bool		upgrade;
+	const char *revision;
+	List	   *down_revisions;
+	const char *message;
+	Interval	duration;
+} MigrateStepResult;
+
+typedef enum MigrateOperation
+{
+	MIGRATE_OP_UPGRADE,
+	MIGRATE_OP_DOWNGRADE,
+	MIGRATE_OP_STAMP
+} MigrateOperation;
+
+extern List *migrate_execute(MigrateOperation op, const char *target,
+							 bool purge, bool dry_run,
+							 MigrateVersions *final_versions);
+extern char *migrate_offline_sql(MigrateOperation op, const char *target);
+extern void migrate_check_state(void);
+
+/* diff.c */
+extern char *migrate_diff_against_desired(const char *desired,
+										  const char *schema,
+										  int *ndifferences);
+
+/* helpers */
+extern List *migrate_text_array_to_list(ArrayType *arr, const char *argname);
+extern Datum migrate_list_to_text_array(List *list);
+extern Datum migrate_cstrings_to_text_array(const char *const *items, int n);
+
+#endif							/* MIGRATE_H */
