@@ -616,7 +616,8 @@ recreate_enum(Emitter *e, DiffObject *f, DiffObject *t)
 			r->touched = true;
 		}
 	}
-	emit(e, PH_TYPES, "DROP TYPE %s", qn(e, oldname));
+	/* late: tables being dropped may still use the old type */
+	emit(e, PH_DROP_TYPES, "DROP TYPE %s", qn(e, oldname));
 }
 
 static void

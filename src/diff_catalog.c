@@ -531,8 +531,17 @@ read_indexes(Reader *r)
 	for (i = 0; i < n; i++)
 	{
 		DiffObject *o = new_obj(r, DK_INDEX, val(i, 1), val(i, 2));
+		char	   *only;
 
 		o->def = val(i, 3);
+
+		/*
+		 * An index of a partitioned table deparses as "ON ONLY t"; created
+		 * that way it would not cascade to the partitions.
+		 */
+		only = strstr(o->def, " ON ONLY ");
+		if (only)
+			memmove(only + 3, only + 8, strlen(only + 8) + 1);
 		o->comment = val(i, 4);
 	}
 	MemoryContextSwitchTo(old);
