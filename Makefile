@@ -3,12 +3,16 @@ MODULE_big = migrate
 OBJS = \
 	src/migrate.o \
 	src/graph.o \
+	src/plan.o \
 	src/target.o \
 	src/catalog.o \
 	src/script.o \
 	src/exec.o \
 	src/register.o \
-	src/funcs.o
+	src/funcs.o \
+	src/diff_catalog.o \
+	src/diff.o \
+	src/shadow.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)

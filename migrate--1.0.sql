@@ -256,6 +256,27 @@ LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.migrate_downgrade_sql(text)
 	IS 'the script a downgrade would run, version table updates included, like alembic downgrade --sql';
 
+/*
+ * Schema diff and autogenerate: the desired schema as plain DDL, compared
+ * with the database through the system catalogs.
+ */
+CREATE FUNCTION @extschema@.migrate_diff(from_schema text, to_schema text)
+RETURNS TABLE (upgrade text, downgrade text)
+AS 'MODULE_PATHNAME', 'migrate_diff'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_diff(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.migrate_diff(text, text) IS
+'script turning schema from_schema into to_schema, and back';
+
+CREATE FUNCTION @extschema@.migrate_autogenerate(message text, desired text,
+	schema text DEFAULT 'public', register boolean DEFAULT true)
+RETURNS TABLE (revision text, upgrade text, downgrade text)
+AS 'MODULE_PATHNAME', 'migrate_autogenerate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean) IS
+'diff a schema against desired DDL run in a throwaway shadow and register the result as a new revision';
+
 REVOKE ALL ON FUNCTION @extschema@.migrate_revision(text, text, text, text, text[], text[], text[], text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.migrate_merge(text[], text, text[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.migrate_upgrade(text, boolean) FROM PUBLIC;

@@ -19,13 +19,17 @@
 #endif
 
 /* Materialized set-returning functions: one call fills a tuplestore */
+/* expected: describe rows by the caller's expected tuple descriptor, for
+ * functions returning a single-column TABLE (a scalar set) */
 #if PG_VERSION_NUM >= 160000
-#define migrate_init_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
+#define migrate_init_srf(fcinfo, expected) \
+	InitMaterializedSRF((fcinfo), (expected) ? MAT_SRF_USE_EXPECTED_DESC : 0)
 #elif PG_VERSION_NUM >= 150000
-#define migrate_init_srf(fcinfo) SetSingleFuncCall((fcinfo), 0)
+#define migrate_init_srf(fcinfo, expected) \
+	SetSingleFuncCall((fcinfo), (expected) ? SRF_SINGLE_USE_EXPECTED : 0)
 #else
 static inline void
-migrate_init_srf(FunctionCallInfo fcinfo)
+migrate_init_srf(FunctionCallInfo fcinfo, bool expected)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	tupdesc;
@@ -37,7 +41,9 @@ migrate_init_srf(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-valued function called in context that cannot accept a set")));
 	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+	if (expected)
+		tupdesc = rsinfo->expectedDesc;
+	else if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);

@@ -122,17 +122,35 @@ fetch_row(const char *id)
 	return row;
 }
 
+/*
+ * The revision a step is about.  A stamp step may have none of its own (a
+ * stamp down to base only deletes rows): name it by the rows it touches.
+ */
+static const char *
+step_revision_id(const MgStep *s, const MgGraph *g)
+{
+	if (s->rev >= 0)
+		return mg_graph_rev(g, s->rev)->id;
+	if (s->nto > 0)
+		return s->to[0];
+	if (s->nfrom > 0)
+		return s->from[0];
+	elog(ERROR, "stamp step names no revision");
+	return NULL;
+}
+
 /* Run one step; returns what migrate_upgrade() reports for it */
 static MigrateStepResult *
 run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 		 const MgGraph *g)
 {
-	const MgRevision *r = mg_graph_rev(g, s->rev);
-	MigrateRevisionRow *row = fetch_row(r->id);
+	const char *id = step_revision_id(s, g);
+	MigrateRevisionRow *row = fetch_row(id);
 	MigrateStepResult *res = palloc0(sizeof(MigrateStepResult));
 	TimestampTz started = GetCurrentTimestamp();
 	const char *kind = op == MIGRATE_OP_STAMP ? "stamp" :
 		s->upgrade ? "upgrade" : "downgrade";
+	Interval   *elapsed;
 
 	ereport(NOTICE,
 			(errmsg("running %s %s -> %s, %s", kind,
@@ -144,18 +162,15 @@ run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 	migrate_record_step(run_id, stepno, s, row->id, row->checksum,
 						op == MIGRATE_OP_STAMP, started);
 
+	elapsed = DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
+													TimestampTzGetDatum(GetCurrentTimestamp()),
+													TimestampTzGetDatum(started)));
 	res->step = stepno;
 	res->upgrade = s->upgrade;
 	res->revision = row->id;
 	res->down_revisions = row->down_revisions;
 	res->message = row->message;
-	{
-		Interval   *iv = DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
-															   TimestampTzGetDatum(GetCurrentTimestamp()),
-															   TimestampTzGetDatum(started)));
-
-		res->duration = *iv;
-	}
+	res->duration = *elapsed;
 	return res;
 }
 
@@ -214,10 +229,7 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 	}
 
 	if (final_versions)
-	{
-		final_versions->n = plan.nheads;
-		final_versions->ids = plan.heads;
-	}
+		*final_versions = migrate_versions_read();
 	return results;
 }
 

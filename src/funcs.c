@@ -202,7 +202,7 @@ run_operation(FunctionCallInfo fcinfo, MigrateOperation op)
 	bool		dry_run = bool_arg(fcinfo, 1, "dry_run");
 	List	   *results;
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	results = migrate_execute(op, target, false, dry_run, NULL);
 	return_step_results(fcinfo, results);
 	return (Datum) 0;
@@ -227,7 +227,7 @@ migrate_stamp(PG_FUNCTION_ARGS)
 	bool		purge = bool_arg(fcinfo, 1, "purge");
 	MigrateVersions final;
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, true);
 	(void) migrate_execute(MIGRATE_OP_STAMP, target, purge, false, &final);
 	for (int i = 0; i < final.n; i++)
 	{
@@ -261,7 +261,7 @@ migrate_current(PG_FUNCTION_ARGS)
 	MigrateVersions cur;
 	TimestampTz *times;
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
 	times = migrate_applied_times(gc);
@@ -293,7 +293,7 @@ migrate_heads(PG_FUNCTION_ARGS)
 	int		   *heads;
 	int			n;
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
 	applied = applied_set(gc, cur);
@@ -321,7 +321,7 @@ migrate_branches(PG_FUNCTION_ARGS)
 	MigrateGraphCache *gc;
 	int			n;
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	gc = migrate_graph_get();
 	n = mg_graph_count(gc->graph);
 	for (int i = 0; i < n; i++)
@@ -354,7 +354,7 @@ migrate_history(PG_FUNCTION_ARGS)
 	int			n;
 	MgError		err = {0};
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	if (range != NULL && range[0] == '\0')
 		range = NULL;
 	gc = migrate_graph_get();
@@ -404,7 +404,7 @@ migrate_show(PG_FUNCTION_ARGS)
 	int			n;
 	MgError		err = {0};
 
-	migrate_init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
 	n = mg_resolve_revisions(gc->graph, cur.ids, cur.n, target, &idx, &err);

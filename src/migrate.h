@@ -114,8 +114,17 @@ extern char *migrate_register_merge(List *revisions, const char *message,
 									const char *revision);
 
 /* script.c */
+typedef struct MigrateStatement
+{
+	char	   *sql;
+	int			number;			/* 1-based */
+	int			line;			/* 1-based line where it starts */
+} MigrateStatement;
+
 extern void migrate_script_validate(const char *sql, const char *revision,
-									const char *which);
+									const char *which, bool transactional);
+extern List *migrate_script_split(const char *sql, const char *revision,
+								  const char *which);
 extern void migrate_script_run(const char *sql, const char *revision,
 							   const char *which);
 extern char *migrate_script_offline(const char *sql, const char *revision,
@@ -144,6 +153,47 @@ extern List *migrate_execute(MigrateOperation op, const char *target,
 							 MigrateVersions *final_versions);
 extern char *migrate_offline_sql(MigrateOperation op, const char *target);
 extern void migrate_check_state(void);
+
+/* exec.c, for runs that commit per step (runner.c) */
+extern void migrate_plan(MigrateOperation op, const MgGraph *g,
+						 MigrateVersions cur, const char *target,
+						 MgPlan *plan);
+extern MigrateStepResult *migrate_run_step(MigrateOperation op, int64 run_id,
+										   int stepno, const MgStep *s,
+										   const MgGraph *g);
+
+/* runner.c: runs beyond one transaction, non-transactional revisions */
+extern int	migrate_lock_timeout;
+extern int	migrate_lock_retries;
+extern int	migrate_lock_retry_delay;
+extern bool migrate_catalog_is_1_1(void);
+extern void migrate_dirty_check(void);
+extern void migrate_refuse_nontransactional(MigrateOperation op,
+											const MgGraph *g,
+											const MgPlan *plan);
+extern void migrate_lock_backoff(int attempt);
+extern void migrate_set_lock_timeout(void);
+extern void migrate_record_failed_run(int64 run_id, const char *operation,
+									  const char *target, int steps,
+									  const char *error);
+
+/* progress.c: runs in flight, in shared memory */
+extern void migrate_shmem_init(void);
+extern bool migrate_shmem_available(void);
+extern void migrate_progress_begin(const char *direction, int nsteps,
+								   int64 job_id);
+extern void migrate_progress_step(int step, const char *revision);
+extern void migrate_progress_statement(int number, const char *sql);
+extern const char *migrate_progress_activity(const char *sql);
+extern void migrate_progress_end(void);
+
+/* worker.c: the auto-upgrade launcher and background jobs */
+extern bool migrate_auto_upgrade;
+extern char *migrate_databases;
+extern char *migrate_auto_upgrade_target;
+extern char *migrate_role;
+extern void migrate_register_launcher(void);
+extern void migrate_execute_top_level(const char *sql);
 
 /* diff.c */
 extern char *migrate_diff_against_desired(const char *desired,

@@ -62,6 +62,16 @@ spi_list(int row, int col)
 
 /* ---- argument validation, before any catalog access ---- */
 
+/* A graph-module message (primary-message style) as a detail sentence */
+static char *
+as_sentence(const char *msg)
+{
+	char	   *s = psprintf("%s.", msg);
+
+	s[0] = pg_toupper((unsigned char) s[0]);
+	return s;
+}
+
 static void
 check_id(const char *id, const char *what)
 {
@@ -71,7 +81,7 @@ check_id(const char *id, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s \"%s\"", what, id),
-				 err.message ? errdetail("%s", err.message) : 0,
+				 err.message ? errdetail("%s", as_sentence(err.message)) : 0,
 				 errhint("Revision identifiers may not contain \"@\", \"-\", \"+\", \":\", white space or control characters, nor be a reserved word.")));
 }
 
@@ -105,7 +115,7 @@ check_labels(List *labels)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid branch label \"%s\"", (char *) lfirst(lc)),
-					 err.message ? errdetail("%s", err.message) : 0));
+					 err.message ? errdetail("%s", as_sentence(err.message)) : 0));
 	}
 	check_no_duplicates(labels, "branch_labels");
 }
