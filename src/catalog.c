@@ -698,7 +698,7 @@ checksum_list(StringInfo buf, const char *tag, List *list)
 
 char *
 migrate_checksum(List *down_revisions, List *branch_labels, List *depends_on,
-				 const char *upgrade)
+				 const char *upgrade, bool transactional)
 {
 	StringInfoData buf;
 	bytea	   *input;
@@ -711,6 +711,9 @@ migrate_checksum(List *down_revisions, List *branch_labels, List *depends_on,
 	checksum_list(&buf, "label", branch_labels);
 	checksum_list(&buf, "depends", depends_on);
 	checksum_field(&buf, "upgrade", upgrade);
+	/* only when false, so that checksums taken before 1.1 stay valid */
+	if (!transactional)
+		checksum_field(&buf, "transactional", "false");
 
 	input = (bytea *) palloc(VARHDRSZ + buf.len);
 	SET_VARSIZE(input, VARHDRSZ + buf.len);

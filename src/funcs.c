@@ -25,6 +25,7 @@
 #include "migrate.h"
 
 PG_FUNCTION_INFO_V1(migrate_revision);
+PG_FUNCTION_INFO_V1(migrate_revision_1_1);
 PG_FUNCTION_INFO_V1(migrate_merge);
 PG_FUNCTION_INFO_V1(migrate_upgrade);
 PG_FUNCTION_INFO_V1(migrate_downgrade);
@@ -151,8 +152,17 @@ migrate_revision(PG_FUNCTION_ARGS)
 						  list_arg(fcinfo, 6, "depends_on"),
 						  PG_ARGISNULL(7) ? NULL :
 						  required_text_arg(fcinfo, 7, "head"),
-						  bool_arg(fcinfo, 8, "splice"));
+						  bool_arg(fcinfo, 8, "splice"),
+						  fcinfo->nargs > 9 ?
+						  bool_arg(fcinfo, 9, "transactional") : true);
 	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/* 1.1 adds transactional; the 1.0 symbol above serves 1.0 catalogs */
+Datum
+migrate_revision_1_1(PG_FUNCTION_ARGS)
+{
+	return migrate_revision(fcinfo);
 }
 
 Datum

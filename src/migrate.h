@@ -101,14 +101,16 @@ extern void migrate_record_step(int64 run_id, int stepno, const MgStep *s,
 extern void migrate_applied_prune(MigrateGraphCache *gc,
 								  const char *const *versions, int nversions);
 extern char *migrate_checksum(List *down_revisions, List *branch_labels,
-							  List *depends_on, const char *upgrade);
+							  List *depends_on, const char *upgrade,
+							  bool transactional);
 
 /* register.c */
 extern char *migrate_register(const char *message, const char *upgrade,
 							  const char *downgrade, const char *revision,
 							  List *down_revisions, bool down_given,
 							  List *branch_labels, List *depends_on,
-							  const char *head, bool splice);
+							  const char *head, bool splice,
+							  bool transactional);
 extern char *migrate_register_merge(List *revisions, const char *message,
 									List *branch_labels,
 									const char *revision);

@@ -427,6 +427,25 @@ replace_revision(const char *id, List *old_parents, List *parents,
 	refresh_is_head(list_concat_unique(list_copy(old_parents), parents));
 }
 
+/*
+ * The transactional flag (1.1).  A 1.0 catalog has no column for it, and
+ * only the 1.0 entry point, which always registers transactional
+ * revisions, can reach a 1.0 catalog.
+ */
+static void
+set_transactional(const char *id, bool transactional)
+{
+	if (!migrate_catalog_is_1_1())
+		return;
+	migrate_spi_exec(SPI_OK_UPDATE,
+					 "UPDATE migrate.revision SET transactional = $2"
+					 " WHERE id OPERATOR(pg_catalog.=) $1"
+					 " AND transactional OPERATOR(pg_catalog.<>) $2",
+					 2, (Oid[]) {TEXTOID, BOOLOID},
+					 (Datum[]) {CStringGetTextDatum(id), BoolGetDatum(transactional)},
+					 NULL);
+}
+
 static void
 update_descriptive(const char *id, const char *message, const char *downgrade)
 {
@@ -449,7 +468,8 @@ char *
 migrate_register(const char *message, const char *upgrade,
 				 const char *downgrade, const char *revision,
 				 List *down_revisions, bool down_given, List *branch_labels,
-				 List *depends_on, const char *head, bool splice)
+				 List *depends_on, const char *head, bool splice,
+				 bool transactional)
 {
 	char	   *id;
 	Oid			save_userid;
@@ -469,8 +489,8 @@ migrate_register(const char *message, const char *upgrade,
 	check_no_duplicates(down_revisions, "down_revisions");
 	check_no_duplicates(depends_on, "depends_on");
 	check_labels(branch_labels);
-	migrate_script_validate(upgrade, id, "upgrade");
-	migrate_script_validate(downgrade, id, "downgrade");
+	migrate_script_validate(upgrade, id, "upgrade", transactional);
+	migrate_script_validate(downgrade, id, "downgrade", transactional);
 
 	migrate_lock_graph(true);
 	migrate_catalog_enter(&save_userid, &save_sec);
@@ -489,12 +509,14 @@ migrate_register(const char *message, const char *upgrade,
 	check_parents_exist(parents, id);
 	deps = resolve_depends_on(depends_on, id);
 	check_labels_unused(branch_labels, id);
-	checksum = migrate_checksum(parents, branch_labels, deps, upgrade);
+	checksum = migrate_checksum(parents, branch_labels, deps, upgrade,
+								transactional);
 
 	if (!ex.found)
 	{
 		insert_revision(id, parents, branch_labels, deps, message, upgrade,
 						downgrade, checksum);
+		set_transactional(id, transactional);
 		bump_generation();
 	}
 	else if (strcmp(ex.checksum, checksum) == 0)
@@ -518,6 +540,7 @@ migrate_register(const char *message, const char *upgrade,
 					 errhint("An applied revision cannot change: register a new revision on top of it instead.")));
 		replace_revision(id, ex.down_revisions, parents, branch_labels, deps,
 						 message, upgrade, downgrade, checksum);
+		set_transactional(id, transactional);
 		bump_generation();
 		/* a changed parent can close a cycle: validate the whole graph */
 		(void) migrate_graph_get();
@@ -588,6 +611,6 @@ migrate_register_merge(List *revisions, const char *message,
 		foreach(lc, parents)
 			ids = lappend(ids, strVal(lfirst(lc)));
 		return migrate_register(message, NULL, NULL, revision, ids, true,
-								branch_labels, NIL, NULL, false);
+								branch_labels, NIL, NULL, false, true);
 	}
 }

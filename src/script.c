@@ -204,10 +204,18 @@ is_copy_via_client(Node *n)
 /* Reject what cannot run inside the migration's transaction */
 static void
 check_statement(const ScriptStatement *st, bool wrapper, const char *revision,
-				const char *which)
+				const char *which, bool transactional)
 {
 	const char *name;
 
+	if (IsA(st->parsetree, TransactionStmt) && !transactional)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("transaction control statements are not allowed in non-transactional revisions"),
+				 errdetail("Statement %d (line %d) of the %s script of revision \"%s\" is %s.",
+						   st->number, st->line, which, revision,
+						   CreateCommandName(st->parsetree)),
+				 errhint("Each statement of a non-transactional revision runs in a transaction of its own; remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT.")));
 	if (IsA(st->parsetree, TransactionStmt) && !wrapper)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
@@ -217,13 +225,13 @@ check_statement(const ScriptStatement *st, bool wrapper, const char *revision,
 						   CreateCommandName(st->parsetree)),
 				 errhint("Every revision runs inside the migration's transaction; remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT. A script wrapped whole in BEGIN; ... COMMIT; is accepted.")));
 	name = nontransactional_statement(st->parsetree);
-	if (name)
+	if (name && transactional)
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("%s cannot run inside a transaction block", name),
 				 errdetail("Statement %d (line %d) of the %s script of revision \"%s\" must run at top level.",
 						   st->number, st->line, which, revision),
-				 errhint("Run it outside migrate, or in a revision of its own once non-transactional revisions are available.")));
+				 errhint("Put it in a revision of its own registered with transactional => false; such revisions run statement by statement at top level.")));
 	if (is_copy_via_client(st->parsetree))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -241,7 +249,7 @@ check_statement(const ScriptStatement *st, bool wrapper, const char *revision,
  */
 void
 migrate_script_validate(const char *sql, const char *revision,
-						const char *which)
+						const char *which, bool transactional)
 {
 	ParsedScript *ps;
 
@@ -252,8 +260,36 @@ migrate_script_validate(const char *sql, const char *revision,
 	{
 		bool		wrapper = ps->wrapped && (i == 0 || i == ps->nstmts - 1);
 
-		check_statement(&ps->stmts[i], wrapper, revision, which);
+		check_statement(&ps->stmts[i], wrapper, revision, which,
+						transactional);
 	}
+}
+
+/*
+ * The statements of a non-transactional revision's script, validated, for
+ * a runner that executes each at top level in a transaction of its own.
+ * Returns a List of MigrateStatement.
+ */
+List *
+migrate_script_split(const char *sql, const char *revision, const char *which)
+{
+	ParsedScript *ps;
+	List	   *result = NIL;
+
+	if (sql == NULL)
+		return NIL;
+	ps = parse_script(sql, revision, which);
+	for (int i = 0; i < ps->nstmts; i++)
+	{
+		MigrateStatement *ms = palloc0(sizeof(MigrateStatement));
+
+		check_statement(&ps->stmts[i], false, revision, which, false);
+		ms->sql = ps->stmts[i].sql;
+		ms->number = ps->stmts[i].number;
+		ms->line = ps->stmts[i].line;
+		result = lappend(result, ms);
+	}
+	return result;
 }
 
 static void
@@ -263,7 +299,8 @@ run_statement(const ScriptStatement *st)
 	int			rc;
 
 	debug_query_string = st->sql;
-	pgstat_report_activity(STATE_RUNNING, st->sql);
+	migrate_progress_statement(st->number, st->sql);
+	pgstat_report_activity(STATE_RUNNING, migrate_progress_activity(st->sql));
 	rc = SPI_execute(st->sql, false, 0);
 	if (rc < 0)
 		ereport(ERROR,
@@ -304,7 +341,7 @@ migrate_script_run(const char *sql, const char *revision, const char *which)
 		CHECK_FOR_INTERRUPTS();
 		if (ps->wrapped && (i == 0 || i == ps->nstmts - 1))
 			continue;
-		check_statement(st, false, revision, which);
+		check_statement(st, false, revision, which, true);
 		ectx.stmt = st;
 		ectx.source = st->sql;
 		run_statement(st);
