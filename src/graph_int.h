@@ -27,7 +27,9 @@ struct MgGraph
 	MgRevision *revs;
 	int		   *nnormdown;		/* Alembic's _normalized_down_revisions */
 	int		  **normdown;
-	int		   *depth;			/* longest normalized path from a base */
+	int		   *depth;			/* longest path from a root over parent and
+								 * dependency edges: strictly grows towards
+								 * descendants, so searches can stop early */
 	MgHash		ids;			/* revision id -> index */
 	MgHash		labels;			/* declared branch label -> index */
 	int			nheads;
@@ -106,5 +108,11 @@ extern bool mg_lookup_rows(const MgGraph *g, const char *const *current,
 extern bool mg_check_overlap(const MgGraph *g, const int *revs, int nrevs,
 							 MgMark *m, MgError *err);
 extern char *mg_format_ids(const MgGraph *g, const int *revs, int nrevs);
+
+/* plan.c, shared with mg_resolve_revisions() */
+extern bool mg_parse_upgrade_target(const MgGraph *g,
+									const char *const *current, int ncurrent,
+									const char *target, bool assert_length,
+									MgInts *out, MgError *err);
 
 #endif							/* MIGRATE_GRAPH_INT_H */
