@@ -111,7 +111,7 @@ query(Reader *r, const char *sql)
 	int			ret;
 
 	values[0] = ObjectIdGetDatum(r->nspoid);
-	ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, true, 0);
+	ret = SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "catalog query failed: %s", SPI_result_code_string(ret));
 	return SPI_processed;
