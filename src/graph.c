@@ -143,6 +143,25 @@ hash_put(MgHash *h, const char *key, int val)
 	return -1;
 }
 
+static void *
+pool_alloc(MgGraph *g, size_t size)
+{
+	void	   *r;
+
+	size = (size + 7) & ~(size_t) 7;
+	if (size > 4096)
+		return mg_alloc(size);
+	if (size > g->poolleft)
+	{
+		g->pool = mg_alloc(65536);
+		g->poolleft = 65536;
+	}
+	r = g->pool;
+	g->pool += size;
+	g->poolleft -= size;
+	return r;
+}
+
 /* "a, b, c" from revision indexes, for details and cycle messages */
 char *
 mg_format_ids(const MgGraph *g, const int *revs, int nrevs)
@@ -378,7 +397,7 @@ register_labels(MgGraph *g, const MgRevisionInput *in, MgError *err)
 		MgRevision *rev = &g->revs[i];
 
 		rev->nlabels = in[i].nlabels;
-		rev->labels = mg_alloc(sizeof(char *) * (in[i].nlabels + 1));
+		rev->labels = pool_alloc(g, sizeof(char *) * (in[i].nlabels + 1));
 		for (j = 0; j < in[i].nlabels; j++)
 		{
 			const char *label = in[i].branch_labels[j];
@@ -421,7 +440,7 @@ resolve_edges(MgGraph *g, const MgRevisionInput *in, MgError *err)
 	{
 		MgRevision *rev = &g->revs[i];
 
-		rev->down = mg_alloc(sizeof(int) * (in[i].ndown + 1));
+		rev->down = pool_alloc(g, sizeof(int) * (in[i].ndown + 1));
 		for (j = 0; j < in[i].ndown; j++)
 		{
 			int			p = mg_hash_get(&g->ids, in[i].down_revisions[j]);
@@ -435,7 +454,7 @@ resolve_edges(MgGraph *g, const MgRevisionInput *in, MgError *err)
 			if (!ints_contains(rev->down, rev->ndown, p))
 				rev->down[rev->ndown++] = p;
 		}
-		rev->deps = mg_alloc(sizeof(int) * (in[i].ndepends + 1));
+		rev->deps = pool_alloc(g, sizeof(int) * (in[i].ndepends + 1));
 		for (j = 0; j < in[i].ndepends; j++)
 		{
 			int			p = lookup_key(g, in[i].depends_on[j]);
@@ -477,8 +496,8 @@ link_children(MgGraph *g)
 	}
 	for (i = 0; i < g->n; i++)
 	{
-		g->revs[i].next = mg_alloc(sizeof(int) * (nnext[i] + 1));
-		g->revs[i].allnext = mg_alloc(sizeof(int) * (nall[i] + 1));
+		g->revs[i].next = pool_alloc(g, sizeof(int) * (nnext[i] + 1));
+		g->revs[i].allnext = pool_alloc(g, sizeof(int) * (nall[i] + 1));
 	}
 	for (i = 0; i < g->n; i++)
 	{
@@ -605,10 +624,10 @@ normalize_depends_on(MgGraph *g, MgMark *m)
 		int			sp = 0;
 		int			ndropped = 0;
 
-		rev->normdeps = mg_alloc(sizeof(int) * (rev->ndeps + 1));
+		rev->normdeps = pool_alloc(g, sizeof(int) * (rev->ndeps + 1));
 		if (rev->ndeps == 0)
 			continue;
-		dropped = mg_alloc(sizeof(bool) * rev->ndeps);
+		dropped = pool_alloc(g, sizeof(bool) * rev->ndeps);
 		mg_mark_clear(m);
 		for (j = 0; j < rev->ndown; j++)
 		{
@@ -642,7 +661,7 @@ normalize_depends_on(MgGraph *g, MgMark *m)
 	for (i = 0; i < g->n; i++)
 	{
 		MgRevision *rev = &g->revs[i];
-		int		   *nd = mg_alloc(sizeof(int) * (rev->ndown + rev->nnormdeps + 1));
+		int		   *nd = pool_alloc(g, sizeof(int) * (rev->ndown + rev->nnormdeps + 1));
 		int			n = 0;
 
 		for (j = 0; j < rev->ndown; j++)
@@ -682,7 +701,7 @@ compute_flags_and_ends(MgGraph *g)
 }
 
 static void
-add_label(MgRevision *rev, const char *label)
+add_label(MgGraph *g, MgRevision *rev, const char *label)
 {
 	int			i;
 	const char **v;
@@ -693,7 +712,7 @@ add_label(MgRevision *rev, const char *label)
 	/* grow by doubling; the capacity is implied by powers of two */
 	if (rev->nalllabels == 0 || (rev->nalllabels & (rev->nalllabels - 1)) == 0)
 	{
-		v = mg_alloc(sizeof(char *) * (rev->nalllabels * 2 + 1));
+		v = pool_alloc(g, sizeof(char *) * (rev->nalllabels * 2 + 1));
 		if (rev->nalllabels > 0)
 			memcpy(v, rev->alllabels, sizeof(char *) * rev->nalllabels);
 		rev->alllabels = v;
@@ -702,12 +721,12 @@ add_label(MgRevision *rev, const char *label)
 }
 
 static void
-add_labels_from(MgRevision *to, const char **labels, int n)
+add_labels_from(MgGraph *g, MgRevision *to, const char **labels, int n)
 {
 	int			i;
 
 	for (i = 0; i < n; i++)
-		add_label(to, labels[i]);
+		add_label(g, to, labels[i]);
 }
 
 /*
@@ -734,7 +753,7 @@ inherit_branch_labels(MgGraph *g, MgMark *m)
 		int			tip = i;
 		int			p;
 
-		add_labels_from(rev, rev->labels, rev->nlabels);
+		add_labels_from(g, rev, rev->labels, rev->nlabels);
 		if (rev->nlabels == 0)
 			continue;
 		/* snapshot: the set Alembic reads is rev.branch_labels as of now */
@@ -748,7 +767,7 @@ inherit_branch_labels(MgGraph *g, MgMark *m)
 		{
 			MgRevision *d = &g->revs[desc.v[k]];
 
-			add_labels_from(d, labels, nlabels);
+			add_labels_from(g, d, labels, nlabels);
 			if (d->nnext > 1)
 				forked = true;
 			if (d->nnext == 0)
@@ -763,7 +782,7 @@ inherit_branch_labels(MgGraph *g, MgMark *m)
 
 			if (pr->nallnext > 1 || pr->ndown > 1)
 				break;
-			add_labels_from(pr, labels, nlabels);
+			add_labels_from(g, pr, labels, nlabels);
 			p = pr->ndown == 1 ? pr->down[0] : -1;
 		}
 	}

@@ -42,6 +42,9 @@ struct MgGraph
 	int			nkeys;
 	const char **keys;
 	int		   *keyrev;
+	/* small arrays are carved from big blocks: far fewer allocations */
+	char	   *pool;
+	size_t		poolleft;
 };
 
 /* A growable int array. */

@@ -75,35 +75,49 @@ all_down_is_duplicate(const MgGraph *g, int r, int k)
 
 /*
  * The first head (in list order, other than idx) that has c among its
- * ancestors, found by climbing from c through pending revisions.
+ * ancestors.  Each head is searched downwards through pending revisions
+ * only, and never below c's depth: a path between two pending revisions
+ * runs through pending revisions, and depth grows along every path.
  */
-static int
-first_head_above(TopoState *t, int c, int idx)
+static bool
+head_covers(TopoState *t, int head, int c)
 {
 	const MgGraph *g = t->g;
+	int			floor = g->depth[c];
 	int			sp = 0;
 	int			j;
 
 	mg_mark_clear(t->mark);
-	MG_SET_MARK(t->mark, c);
-	t->stack[sp++] = c;
+	MG_SET_MARK(t->mark, head);
+	t->stack[sp++] = head;
 	while (sp > 0)
 	{
-		const MgRevision *rev = &g->revs[t->stack[--sp]];
+		int			r = t->stack[--sp];
 
-		for (j = 0; j < rev->nallnext; j++)
+		if (r == c)
+			return true;
+		for (j = 0; j < g->nnormdown[r]; j++)
 		{
-			int			x = rev->allnext[j];
+			int			d = g->normdown[r][j];
 
-			if (t->pending[x] && !MG_MARKED(t->mark, x))
+			if (t->pending[d] && !MG_MARKED(t->mark, d) &&
+				(g->depth[d] > floor || d == c))
 			{
-				MG_SET_MARK(t->mark, x);
-				t->stack[sp++] = x;
+				MG_SET_MARK(t->mark, d);
+				t->stack[sp++] = d;
 			}
 		}
 	}
+	return false;
+}
+
+static int
+first_head_above(TopoState *t, int c, int idx)
+{
+	int			j;
+
 	for (j = 0; j < t->heads.n; j++)
-		if (j != idx && MG_MARKED(t->mark, t->heads.v[j]))
+		if (j != idx && head_covers(t, t->heads.v[j], c))
 			return j;
 	return -1;
 }
