@@ -125,7 +125,14 @@ extern int	mg_resolve_revisions(const MgGraph *g, const char *const *current,
 								 int ncurrent, const char *target,
 								 int **out, MgError *err);
 
-/* What one step does to the version table. */
+/*
+ * What one step does to the version table.  An Alembic UPDATE from x to y
+ * is reported as remove x, add y.  from/to are what Alembic logs
+ * ("Running upgrade a, b -> c"): the versioned parents, without
+ * dependencies.  Stamp steps run no script: rev is the revision stamped,
+ * or -1 when the step moves a branch to base; with purge, a first step
+ * with rev -1 removes every existing row.
+ */
 typedef struct MgStep
 {
 	int			rev;			/* revision whose script runs */
