@@ -331,20 +331,100 @@ grant_target(Emitter *e, DiffObject *o)
 	}
 }
 
+/* exploded ACL grouped per grantee, in order: "grantee" -> "privs" */
+typedef struct AclEntry
+{
+	char	   *grantee;
+	char	   *privs;
+} AclEntry;
+
+static List *
+acl_entries(const char *acl)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+	AclEntry   *cur = NULL;
+
+	if (acl == NULL)
+		return NIL;
+	foreach(lc, split_items(acl))
+	{
+		char	   *item = pstrdup(lfirst(lc));
+		char	   *colon = strrchr(item, ':');
+
+		*colon = '\0';
+		if (cur == NULL || strcmp(cur->grantee, item) != 0)
+		{
+			cur = palloc0(sizeof(AclEntry));
+			cur->grantee = item;
+			cur->privs = pstrdup("");
+			out = lappend(out, cur);
+		}
+		cur->privs = psprintf("%s%s%s", cur->privs, cur->privs[0] ? "," : "",
+							  colon + 1);
+	}
+	return out;
+}
+
+static AclEntry *
+acl_find(List *entries, const char *grantee)
+{
+	ListCell   *lc;
+
+	foreach(lc, entries)
+		if (strcmp(((AclEntry *) lfirst(lc))->grantee, grantee) == 0)
+		return lfirst(lc);
+	return NULL;
+}
+
+static void
+grant_entry(Emitter *e, const char *target, AclEntry *a)
+{
+	StringInfoData plain,
+				withopt;
+	List	   *privs = split_items(a->privs);
+	ListCell   *lc;
+
+	initStringInfo(&plain);
+	initStringInfo(&withopt);
+	foreach(lc, privs)
+	{
+		char	   *priv = lfirst(lc);
+		size_t		len = strlen(priv);
+		StringInfo	b = &plain;
+
+		if (len > 0 && priv[len - 1] == '*')
+		{
+			priv[len - 1] = '\0';
+			b = &withopt;
+		}
+		appendStringInfo(b, "%s%s", b->len > 0 ? ", " : "", priv);
+	}
+	if (plain.len > 0)
+		emit(e, PH_GRANTS, "GRANT %s ON %s TO %s", plain.data, target, a->grantee);
+	if (withopt.len > 0)
+		emit(e, PH_GRANTS, "GRANT %s ON %s TO %s WITH GRANT OPTION",
+			 withopt.data, target, a->grantee);
+}
+
 /*
  * Privileges are compared as exploded ACLs in their stored order, because
- * the order of the grantees is what pg_dump reproduces.  When they differ,
- * everything is revoked from every grantee and granted again in the
- * desired order.
+ * the order of the grantees is what pg_dump reproduces.  Grantees that lose
+ * or change privileges are revoked; when what is left is a prefix of the
+ * desired ACL the rest is granted, in order; otherwise everything is
+ * revoked and granted again in the desired order.
  */
 static void
 diff_acl(Emitter *e, DiffObject *f, DiffObject *t, bool fresh)
 {
 	const char *start;
 	char	   *target;
-	List	   *items;
-	List	   *grantees = NIL;
+	List	   *from,
+			   *to,
+			   *kept = NIL;
 	ListCell   *lc;
+	bool		prefix = true;
+	int			i;
 
 	if (t == NULL || t->acl == NULL)
 		return;
@@ -354,65 +434,36 @@ diff_acl(Emitter *e, DiffObject *f, DiffObject *t, bool fresh)
 	target = grant_target(e, t);
 	if (!fresh && f != NULL)
 		change(e, false, "privileges on %s", target);
+	from = acl_entries(start);
+	to = acl_entries(t->acl);
 
-	/* revoke from every grantee of the starting ACL */
-	if (start)
+	foreach(lc, from)
 	{
-		items = split_items(start);
-		foreach(lc, items)
-		{
-			char	   *item = pstrdup(lfirst(lc));
-			char	   *colon = strrchr(item, ':');
+		AclEntry   *a = lfirst(lc);
+		AclEntry   *b = acl_find(to, a->grantee);
 
-			*colon = '\0';
-			if (!list_member(grantees, makeString(item)))
-			{
-				grantees = lappend(grantees, makeString(item));
-				emit(e, PH_GRANTS, "REVOKE ALL ON %s FROM %s", target, item);
-			}
-		}
+		if (b && strcmp(a->privs, b->privs) == 0)
+			kept = lappend(kept, a);
 	}
-
-	/* grant in the desired order, one statement per grantee and option */
-	items = split_items(t->acl);
-	lc = list_head(items);
-	while (lc != NULL)
+	i = 0;
+	foreach(lc, kept)
 	{
-		char	   *item = pstrdup(lfirst(lc));
-		char	   *colon = strrchr(item, ':');
-		StringInfoData plain,
-					withopt;
+		AclEntry   *a = lfirst(lc);
 
-		*colon = '\0';
-		initStringInfo(&plain);
-		initStringInfo(&withopt);
-		for (; lc != NULL; lc = lnext(items, lc))
-		{
-			char	   *it = pstrdup(lfirst(lc));
-			char	   *c2 = strrchr(it, ':');
-			char	   *priv;
-			StringInfo	b;
-			size_t		len;
-
-			*c2 = '\0';
-			if (strcmp(it, item) != 0)
-				break;
-			priv = c2 + 1;
-			len = strlen(priv);
-			b = &plain;
-			if (len > 0 && priv[len - 1] == '*')
-			{
-				priv[len - 1] = '\0';
-				b = &withopt;
-			}
-			appendStringInfo(b, "%s%s", b->len > 0 ? ", " : "", priv);
-		}
-		if (plain.len > 0)
-			emit(e, PH_GRANTS, "GRANT %s ON %s TO %s", plain.data, target, item);
-		if (withopt.len > 0)
-			emit(e, PH_GRANTS, "GRANT %s ON %s TO %s WITH GRANT OPTION",
-				 withopt.data, target, item);
+		if (i >= list_length(to) ||
+			strcmp(((AclEntry *) list_nth(to, i))->grantee, a->grantee) != 0)
+			prefix = false;
+		i++;
 	}
+	foreach(lc, from)
+	{
+		AclEntry   *a = lfirst(lc);
+
+		if (!prefix || !list_member_ptr(kept, a))
+			emit(e, PH_GRANTS, "REVOKE ALL ON %s FROM %s", target, a->grantee);
+	}
+	for (i = prefix ? list_length(kept) : 0; i < list_length(to); i++)
+		grant_entry(e, target, list_nth(to, i));
 }
 
 /* ---------- types ---------- */
