@@ -75,7 +75,7 @@ CREATE TABLE t_after AS SELECT current_setting('work_mem') AS seen;
 $$, 'DROP TABLE t_after;', revision => 'g7');
 SELECT step, revision FROM migrate_upgrade('head');
 SELECT seen FROM t_set;
-SELECT seen = current_setting('work_mem') AS not_leaked FROM t_after;
+SELECT seen FROM t_after;
 SHOW work_mem;
 
 -- empty and comment-only scripts are no-ops; so is a NULL upgrade
@@ -92,9 +92,8 @@ COMMIT;$$, 'DROP TABLE t_wrapped;', revision => 'k11');
 SELECT step, revision FROM migrate_upgrade('head');
 SELECT to_regclass('t_wrapped') AS t_wrapped;
 
--- upgrading to something below the current version is refused
+-- upgrading to something below the current version does nothing, as in Alembic
 SELECT * FROM migrate_upgrade('a1');
-\echo :LAST_ERROR_SQLSTATE
 
 DROP TABLE t_wrapped, t_after, t_set, t_fixed, t_ok, orders, customers CASCADE;
 DROP FUNCTION order_count();

@@ -219,10 +219,31 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 		MemoryContext oldcxt = CurrentMemoryContext;
 		ResourceOwner oldowner = CurrentResourceOwner;
 
-		/* everything is undone; only the report survives */
+		/*
+		 * Everything is undone; only the report survives.  An error must
+		 * leave through the subtransaction too, or the caller's transaction
+		 * would be left inside an aborted subtransaction (PL/pgSQL's
+		 * exception blocks do the same dance).
+		 */
 		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(oldcxt);
-		results = run_plan(op, target, gc, &plan);
+		PG_TRY();
+		{
+			results = run_plan(op, target, gc, &plan);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(oldcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+			ReThrowError(edata);
+		}
+		PG_END_TRY();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
