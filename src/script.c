@@ -347,7 +347,13 @@ migrate_script_run(const char *sql, const char *revision, const char *which)
 		run_statement(st);
 	}
 	SPI_finish();
-	AtEOXact_GUC(true, nestlevel);
+
+	/*
+	 * Undo every SET the script made, plain SET included: "commit" semantics
+	 * would keep plain SETs past the revision (as they outlive a function
+	 * with a SET clause), and a revision must not change the session.
+	 */
+	AtEOXact_GUC(false, nestlevel);
 
 	error_context_stack = errcb.previous;
 }
