@@ -37,7 +37,10 @@ SELECT migrate_revision('right', 'CREATE TABLE d_right (id int);', 'DROP TABLE d
 SELECT migrate_merge(ARRAY['heads'], 'merge left and right', revision => 'm6');
 SELECT step, direction, revision FROM migrate_upgrade('head');
 SELECT version_num FROM migrate.version;
+-- "-1" from a merge point is ambiguous (Alembic: "Ambiguous walk")
 SELECT step, direction, revision FROM migrate_downgrade('-1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT step, direction, revision FROM migrate_downgrade('l5');
 SELECT version_num FROM migrate.version ORDER BY 1;
 SELECT step, direction, revision FROM migrate_downgrade('l5@-1');
 SELECT version_num FROM migrate.version ORDER BY 1;
