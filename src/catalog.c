@@ -213,6 +213,29 @@ migrate_text_array_to_list(ArrayType *arr, const char *argname)
 	return list;
 }
 
+/*
+ * A symbol a user hands us (target, range, revision to show) must be short
+ * and printable before it is echoed in any message: identifiers are at most
+ * MIGRATE_MAX_ID_LEN bytes, a symbol a few of them.
+ */
+void
+migrate_check_symbol(const char *symbol, const char *what)
+{
+	size_t		len = strlen(symbol);
+
+	if (len > 4 * MIGRATE_MAX_ID_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is too long", what),
+				 errdetail("It is %zu bytes long; the limit is %d.",
+						   len, 4 * MIGRATE_MAX_ID_LEN)));
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) symbol[i] < 0x20 || symbol[i] == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not contain control characters", what)));
+}
+
 /* ---- the graph cache ---- */
 
 static int64

@@ -57,6 +57,7 @@ check_target(const char *target)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("target must not be empty"),
 				 errhint("Use \"head\", \"heads\", \"base\", a revision identifier, a branch label or a relative target such as \"-1\".")));
+	migrate_check_symbol(target, "target");
 }
 
 static void

@@ -367,6 +367,8 @@ migrate_history(PG_FUNCTION_ARGS)
 	migrate_init_srf(fcinfo, false);
 	if (range != NULL && range[0] == '\0')
 		range = NULL;
+	if (range != NULL)
+		migrate_check_symbol(range, "range");
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
 	applied = applied_set(gc, cur);
@@ -414,6 +416,7 @@ migrate_show(PG_FUNCTION_ARGS)
 	int			n;
 	MgError		err = {0};
 
+	migrate_check_symbol(target, "revision");
 	migrate_init_srf(fcinfo, false);
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
