@@ -29,7 +29,9 @@ SELECT revision FROM migrate_history(':c3');
 SELECT revision FROM migrate_history('current:');
 SELECT revision FROM migrate_history(':current');
 SELECT revision FROM migrate_history('base:heads');
+SELECT revision FROM migrate_history('-1:');
 SELECT revision FROM migrate_history('-2:current');
+\echo :LAST_ERROR_SQLSTATE
 SELECT revision FROM migrate_history('');
 SELECT revision FROM migrate_history('d4:e5');
 \echo :LAST_ERROR_SQLSTATE

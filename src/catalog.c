@@ -388,6 +388,26 @@ migrate_versions_read(void)
 	return v;
 }
 
+/* Empty the version table, for migrate_stamp(purge => true) */
+void
+migrate_versions_purge(void)
+{
+	Oid			save_userid;
+	int			save_sec;
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_DELETE, "DELETE FROM migrate.version",
+					 0, NULL, NULL, NULL);
+	if (SPI_processed > 0)
+		ereport(NOTICE,
+				(errmsg_plural("purged %d version row",
+							   "purged %d version rows",
+							   (int) SPI_processed, (int) SPI_processed)));
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+}
+
 /* ---- full rows ---- */
 
 MigrateRevisionRow *

@@ -21,6 +21,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -124,13 +126,20 @@ parse_script(const char *sql, const char *revision, const char *which)
 	foreach(lc, raw)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
+		int			start = rs->stmt_location;
 		int			len = rs->stmt_len > 0 ? rs->stmt_len :
-			(int) strlen(sql) - rs->stmt_location;
+			(int) strlen(sql) - start;
 		ScriptStatement *st = &ps->stmts[i];
 
-		st->sql = pnstrdup(sql + rs->stmt_location, len);
+		/* a statement's text starts after the previous ';': skip blanks */
+		while (len > 0 && isspace((unsigned char) sql[start]))
+		{
+			start++;
+			len--;
+		}
+		st->sql = pnstrdup(sql + start, len);
 		st->number = i + 1;
-		st->line = line_of(sql, rs->stmt_location);
+		st->line = line_of(sql, start);
 		st->parsetree = rs->stmt;
 		i++;
 	}
