@@ -392,7 +392,7 @@ insert_revision(const char *id, List *parents, List *labels, List *deps,
 					 (Datum[]) {v[0], v[1], v[2], v[3], v[4], v[5], v[6],
 					 CStringGetTextDatum(checksum),
 					 DirectFunctionCall1(namein,
-										 CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)))},
+										 CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false)))},
 					 (char[]) {n[0], n[1], n[2], n[3], n[4], n[5], n[6], ' ', ' '});
 	migrate_spi_exec(SPI_OK_UPDATE,
 					 "UPDATE migrate.revision SET is_head = false"
