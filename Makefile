@@ -12,7 +12,10 @@ OBJS = \
 	src/funcs.o \
 	src/diff_catalog.o \
 	src/diff.o \
-	src/shadow.o
+	src/shadow.o \
+	src/runner.o \
+	src/progress.o \
+	src/worker.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)

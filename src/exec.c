@@ -24,6 +24,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -142,8 +143,8 @@ step_revision_id(const MgStep *s, const MgGraph *g)
 
 /* Run one step; returns what migrate_upgrade() reports for it */
 static MigrateStepResult *
-run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
-		 const MgGraph *g)
+run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
+			  const MgGraph *g)
 {
 	const char *id = step_revision_id(s, g);
 	MigrateRevisionRow *row = fetch_row(id);
@@ -175,6 +176,89 @@ run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 	return res;
 }
 
+/*
+ * Run a step under migrate.lock_timeout, inside a subtransaction, so that a
+ * step that cannot get a lock in time is rolled back whole and retried
+ * after a backoff instead of queuing ahead of the application's queries
+ * (which would queue behind it).  See runner.c for the settings.
+ */
+static MigrateStepResult *
+run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
+		 const MgGraph *g)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile int attempt = 0;
+
+	if (op == MIGRATE_OP_STAMP)
+		return run_step_once(op, run_id, stepno, s, g);
+	for (;;)
+	{
+		MigrateStepResult *volatile res = NULL;
+		ErrorData  *volatile edata = NULL;
+
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(oldcxt);
+		PG_TRY();
+		{
+			int			nestlevel = NewGUCNestLevel();
+
+			migrate_set_lock_timeout();
+			res = run_step_once(op, run_id, stepno, s, g);
+			AtEOXact_GUC(true, nestlevel);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(oldcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+		}
+		PG_END_TRY();
+		if (res != NULL)
+			return res;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		if (attempt >= migrate_lock_retries)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("could not acquire a lock for revision \"%s\" after %d attempts",
+							step_revision_id(s, g), attempt + 1),
+					 errdetail("Each attempt gave up after \"%s\" (%d ms): %s.",
+							   "migrate.lock_timeout", migrate_lock_timeout,
+							   edata->message),
+					 errhint("Find the session holding the lock in pg_locks and pg_stat_activity, or raise \"migrate.lock_timeout\" or \"migrate.lock_retries\"."),
+					 edata->context ? errcontext("%s", edata->context) : 0));
+		attempt++;
+		ereport(NOTICE,
+				(errmsg("revision \"%s\" could not get a lock within %d ms, retrying (attempt %d of %d)",
+						step_revision_id(s, g), migrate_lock_timeout,
+						attempt + 1, migrate_lock_retries + 1)));
+		migrate_lock_backoff(attempt);
+	}
+}
+
+/* For runs that commit per step (runner.c) */
+MigrateStepResult *
+migrate_run_step(MigrateOperation op, int64 run_id, int stepno,
+				 const MgStep *s, const MgGraph *g)
+{
+	return run_step(op, run_id, stepno, s, g);
+}
+
+void
+migrate_plan(MigrateOperation op, const MgGraph *g, MigrateVersions cur,
+			 const char *target, MgPlan *plan)
+{
+	check_target(target);
+	plan_operation(op, g, cur, target, false, plan);
+}
+
 static List *
 run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
 		 const MgPlan *plan)
@@ -182,13 +266,19 @@ run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
 	int64		run_id = migrate_run_begin(operation_name(op), target);
 	List	   *results = NIL;
 
+	migrate_progress_begin(operation_name(op), plan->nsteps, 0);
 	for (int i = 0; i < plan->nsteps; i++)
+	{
+		migrate_progress_step(i + 1, step_revision_id(&plan->steps[i],
+													  gc->graph));
 		results = lappend(results,
 						  run_step(op, run_id, i + 1, &plan->steps[i],
 								   gc->graph));
+	}
 	if (op == MIGRATE_OP_STAMP)
 		migrate_applied_prune(gc, plan->heads, plan->nheads);
 	migrate_run_finish(run_id, plan->nsteps);
+	migrate_progress_end();
 	return results;
 }
 
@@ -209,9 +299,22 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 	check_target(target);
 	migrate_lock_graph(false);
 	migrate_lock_runner();
+	migrate_dirty_check();
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
-	plan_operation(op, gc->graph, cur, target, purge, &plan);
+	if (purge)
+	{
+		/*
+		 * Alembic's stamp --purge empties the version table first, whatever
+		 * it holds (rows naming unknown revisions included), then stamps
+		 * from nothing.
+		 */
+		migrate_versions_purge();
+		cur.n = 0;
+	}
+	plan_operation(op, gc->graph, cur, target, false, &plan);
+	/* before running anything: this transaction cannot run them */
+	migrate_refuse_nontransactional(op, gc->graph, &plan);
 
 	if (!dry_run)
 		results = run_plan(op, target, gc, &plan);

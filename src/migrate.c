@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "compat.h"
@@ -24,6 +25,50 @@ PG_MODULE_MAGIC;
 void
 _PG_init(void)
 {
+	/* session-level settings: any backend that loads us */
+	DefineCustomIntVariable("migrate.lock_timeout",
+							"Sets the lock_timeout every migration statement runs with",
+							"A statement that cannot get its lock in time is rolled back and retried after a backoff instead of queuing ahead of other sessions' queries. 0 leaves lock_timeout alone.",
+							&migrate_lock_timeout, 5000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("migrate.lock_retries",
+							"Sets how many times a revision that could not get a lock is retried",
+							NULL, &migrate_lock_retries, 5, 0, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("migrate.lock_retry_delay",
+							"Sets the first delay before retrying a revision that could not get a lock",
+							"The delay doubles with every retry, up to 30 seconds, plus up to half again at random.",
+							&migrate_lock_retry_delay, 200, 1, 30000,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
+	{
+		migrate_reserve_guc_prefix("migrate");
+		return;
+	}
+
+	DefineCustomBoolVariable("migrate.auto_upgrade",
+							 "Upgrades the databases in migrate.databases at server start",
+							 NULL, &migrate_auto_upgrade, false,
+							 PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("migrate.databases",
+							   "Sets the databases upgraded at server start",
+							   "A comma-separated list of database names.",
+							   &migrate_databases, "",
+							   PGC_SIGHUP, GUC_LIST_INPUT | GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("migrate.auto_upgrade_target",
+							   "Sets the target of the upgrade at server start",
+							   NULL, &migrate_auto_upgrade_target, "heads",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+	DefineCustomStringVariable("migrate.role",
+							   "Sets the role the upgrade at server start runs as",
+							   "Revision scripts run with this role's privileges; avoid a superuser.",
+							   &migrate_role, "",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+
+	migrate_shmem_init();
+	migrate_register_launcher();
 	migrate_reserve_guc_prefix("migrate");
 }
 
