@@ -90,6 +90,7 @@ extern void migrate_catalog_enter(Oid *save_userid, int *save_sec);
 extern void migrate_catalog_leave(Oid save_userid, int save_sec);
 extern MigrateGraphCache *migrate_graph_get(void);
 extern MigrateVersions migrate_versions_read(void);
+extern void migrate_versions_purge(void);
 extern MigrateRevisionRow *migrate_revision_fetch(const char *id);
 extern TimestampTz *migrate_applied_times(MigrateGraphCache *gc);
 extern void migrate_lock_graph(bool exclusive);
