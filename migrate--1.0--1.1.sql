@@ -155,7 +155,7 @@ SELECT j.job_id, j.operation, j.target,
 			WHEN s.job_id IS NOT NULL AND j.state OPERATOR(pg_catalog.=) 'running'
 			THEN s.state
 			ELSE j.state END AS state,
-	   pg_catalog.greatest(j.steps_done, s.steps_done) AS steps_done,
+	   GREATEST(j.steps_done, s.steps_done) AS steps_done,
 	   j.steps_total, j.run_id, j.role_name, j.worker_pid, j.submitted_at,
 	   j.started_at, j.finished_at,
 	   CASE WHEN j.state OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'running'])

@@ -209,8 +209,9 @@ migrate_dirty_check(void)
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
-					 "SELECT revision, direction, statements_done, statements,"
-					 " failed_statement, coalesce(error, 'the runner exited')"
+					 "SELECT revision, direction, statements_done::text,"
+					 " statements::text, failed_statement::text,"
+					 " coalesce(error, 'the runner exited')"
 					 " FROM migrate.dirty", 0, NULL, NULL, NULL);
 	if (SPI_processed > 0)
 	{
@@ -750,6 +751,7 @@ migrate_stepwise_run(MigrateStepwise *sw)
 	MgPlan		plan = {0};
 	PlannedStep *steps;
 	List	   *nontx;
+	ListCell   *lc;
 
 	runcxt = AllocSetContextCreate(TopMemoryContext, "migrate stepwise run",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -777,7 +779,10 @@ migrate_stepwise_run(MigrateStepwise *sw)
 			ps->step.from = copy_strings(s->from, s->nfrom);
 			ps->step.to = copy_strings(s->to, s->nto);
 			ps->revision = pstrdup(mg_graph_rev(gc->graph, s->rev)->id);
-			ps->transactional = !list_member(nontx, makeString(ps->revision));
+			ps->transactional = true;
+			foreach(lc, nontx)
+				if (strcmp(lfirst(lc), ps->revision) == 0)
+					ps->transactional = false;
 		}
 		MemoryContextSwitchTo(oldcxt);
 		for (int i = 0; i < plan.nsteps; i++)

@@ -112,7 +112,18 @@ migrate_execute_top_level(const char *sql)
 	bool		snapshot_set = false;
 	int16		format = 0;
 	const char *save_debug = debug_query_string;
+	MemoryContext parsecxt;
+	MemoryContext oldcxt;
 
+	/*
+	 * CREATE INDEX CONCURRENTLY and VACUUM commit the transaction they start
+	 * in, which would free parse and plan trees allocated there: keep them
+	 * in a context of their own, as pg_cron does.
+	 */
+	parsecxt = AllocSetContextCreate(TopMemoryContext, "migrate top-level statement",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(parsecxt);
+	sql = pstrdup(sql);
 	debug_query_string = sql;
 	pgstat_report_activity(STATE_RUNNING, migrate_progress_activity(sql));
 	raw = pg_parse_query(sql);
@@ -145,6 +156,8 @@ migrate_execute_top_level(const char *sql)
 	set_ps_display("idle");
 	debug_query_string = save_debug;
 	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(parsecxt);
 }
 
 /* ---- background jobs ---- */
