@@ -1,0 +1,62 @@
+--
+-- The update chain: install 1.0, use it, update to 1.1, use it again.
+-- Runs in a database of its own so it does not disturb the other tests.
+--
+CREATE DATABASE upgrade_path_db;
+\c upgrade_path_db
+SET client_min_messages = warning;
+CREATE EXTENSION migrate VERSION '1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+SELECT migrate_revision('one', 'CREATE TABLE up_a (x int)', 'DROP TABLE up_a', revision => 'u1');
+SELECT revision FROM migrate_upgrade('head');
+SELECT checksum AS checksum_10 FROM migrate.revision WHERE id = 'u1' \gset
+
+ALTER EXTENSION migrate UPDATE TO '1.1';
+SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+-- 1.0 checksums stay valid, and the revision is transactional
+SELECT checksum = :'checksum_10' AS checksum_kept, transactional
+  FROM migrate.revision WHERE id = 'u1';
+SELECT migrate_check();
+-- the API of 1.0 still works, with the new argument
+SELECT migrate_revision('two', 'CREATE TABLE up_b (x int)', 'DROP TABLE up_b', revision => 'u2');
+SELECT migrate_revision('idx', 'CREATE INDEX CONCURRENTLY up_b_x ON up_b (x)',
+						'DROP INDEX CONCURRENTLY up_b_x', revision => 'u3',
+						transactional => false);
+-- a non-transactional revision's checksum differs from a transactional one's
+SELECT count(DISTINCT checksum) FROM migrate.revision;
+SELECT id, transactional FROM migrate.revision ORDER BY registered;
+SELECT revision FROM migrate_upgrade('u2');
+-- a plan with a non-transactional revision is refused by migrate_upgrade
+\set VERBOSITY sqlstate
+SELECT revision FROM migrate_upgrade('head');
+SELECT revision FROM migrate_upgrade('head', dry_run => true);
+\set VERBOSITY default
+SELECT revision FROM migrate_upgrade('head');
+-- a non-transactional statement in a transactional revision is refused
+SELECT migrate_revision('bad', 'VACUUM up_a', revision => 'u4', down_revisions => '{u3}');
+-- transaction control is refused in a non-transactional revision
+SELECT migrate_revision('bad', 'BEGIN; VACUUM up_a; COMMIT', revision => 'u4',
+						down_revisions => '{u3}', transactional => false);
+-- the procedures commit, so they refuse to run inside a transaction block
+BEGIN;
+CALL migrate_upgrade_each('head');
+ROLLBACK;
+\set VERBOSITY sqlstate
+CALL migrate_upgrade_each(NULL);
+CALL migrate_downgrade_each('');
+SELECT migrate_wait(NULL);
+SELECT migrate_wait(424242);
+SELECT migrate_resolve_dirty('u3', true);
+\set VERBOSITY default
+-- per-revision commits of transactional revisions work in the session
+CALL migrate_downgrade_each('base');
+SELECT count(*) FROM migrate.version;
+CALL migrate_upgrade_each('u2');
+SELECT version_num FROM migrate.version;
+SELECT operation, status, steps FROM migrate.run ORDER BY run_id;
+-- new objects: tables, views, procedures
+SELECT count(*) FROM migrate_jobs;
+SELECT count(*) >= 0 AS ok FROM migrate_progress;
+SELECT * FROM pg_extension_update_paths('migrate') ORDER BY source, target;
+\c contrib_regression
+DROP DATABASE upgrade_path_db;
