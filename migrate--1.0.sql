@@ -32,8 +32,11 @@ CREATE TABLE migrate.revision (
 CREATE UNIQUE INDEX revision_registered_idx ON migrate.revision (registered);
 CREATE INDEX revision_id_prefix_idx ON migrate.revision (id text_pattern_ops);
 CREATE INDEX revision_heads_idx ON migrate.revision (registered) WHERE is_head;
-CREATE INDEX revision_branch_labels_idx ON migrate.revision USING gin (branch_labels);
-CREATE INDEX revision_down_revisions_idx ON migrate.revision USING gin (down_revisions);
+/* no pending list: registration looks labels up right after inserting */
+CREATE INDEX revision_branch_labels_idx ON migrate.revision USING gin (branch_labels)
+	WITH (fastupdate = off);
+CREATE INDEX revision_down_revisions_idx ON migrate.revision USING gin (down_revisions)
+	WITH (fastupdate = off);
 COMMENT ON TABLE migrate.revision IS 'registered revisions: the revision graph and each revision''s scripts';
 COMMENT ON COLUMN migrate.revision.registered IS 'registration order';
 COMMENT ON COLUMN migrate.revision.checksum IS 'SHA-256 of parents, labels, dependencies and both scripts';

@@ -52,6 +52,13 @@ migrate_init_srf(FunctionCallInfo fcinfo, bool expected)
 }
 #endif
 
+/* This transaction's local id: PGPROC grew a vxid struct in 17 */
+#if PG_VERSION_NUM >= 170000
+#define migrate_current_lxid() (MyProc->vxid.lxid)
+#else
+#define migrate_current_lxid() (MyProc->lxid)
+#endif
+
 /* The raw parser grew a mode argument in 14 */
 #if PG_VERSION_NUM >= 140000
 #define migrate_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)

@@ -177,24 +177,42 @@ run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 }
 
 /*
- * Run a step under migrate.lock_timeout, inside a subtransaction, so that a
- * step that cannot get a lock in time is rolled back whole and retried
- * after a backoff instead of queuing ahead of the application's queries
- * (which would queue behind it).  See runner.c for the settings.
+ * How many revisions share one subtransaction.  Ending a subtransaction
+ * walks this backend's whole local lock table once it has taken more than
+ * a handful of locks, and a long chain of DDL holds thousands: a
+ * subtransaction per revision made a 10,000-revision upgrade quadratic.
  */
-static MigrateStepResult *
-run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
-		 const MgGraph *g)
+#define MIGRATE_STEPS_PER_SUBXACT	32
+
+/*
+ * Run steps under migrate.lock_timeout, inside one subtransaction, so that
+ * steps that cannot get a lock in time are rolled back whole and retried,
+ * from the first of them, after a backoff instead of queuing ahead of the
+ * application's queries (which would queue behind them).  See runner.c for
+ * the settings.  stepno is the number of the first step.
+ */
+static List *
+run_steps(MigrateOperation op, int64 run_id, int stepno, const MgStep *steps,
+		  int nsteps, const MgGraph *g)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile int attempt = 0;
 
 	if (op == MIGRATE_OP_STAMP)
-		return run_step_once(op, run_id, stepno, s, g);
+	{
+		List	   *results = NIL;
+
+		for (int i = 0; i < nsteps; i++)
+			results = lappend(results, run_step_once(op, run_id, stepno + i,
+													 &steps[i], g));
+		return results;
+	}
 	for (;;)
 	{
-		MigrateStepResult *volatile res = NULL;
+		List	   *volatile results = NIL;
+		volatile bool done = false;
+		volatile int failed_at = 0;
 		ErrorData  *volatile edata = NULL;
 
 		BeginInternalSubTransaction(NULL);
@@ -204,11 +222,20 @@ run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 			int			nestlevel = NewGUCNestLevel();
 
 			migrate_set_lock_timeout();
-			res = run_step_once(op, run_id, stepno, s, g);
+			for (int i = 0; i < nsteps; i++)
+			{
+				failed_at = i;
+				migrate_progress_step(stepno + i,
+									  step_revision_id(&steps[i], g));
+				results = lappend(results,
+								  run_step_once(op, run_id, stepno + i,
+												&steps[i], g));
+			}
 			AtEOXact_GUC(true, nestlevel);
 			ReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(oldcxt);
 			CurrentResourceOwner = oldowner;
+			done = true;
 		}
 		PG_CATCH();
 		{
@@ -220,15 +247,15 @@ run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 			CurrentResourceOwner = oldowner;
 		}
 		PG_END_TRY();
-		if (res != NULL)
-			return res;
+		if (done)
+			return results;
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
 		if (attempt >= migrate_lock_retries)
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("could not acquire a lock for revision \"%s\" after %d attempts",
-							step_revision_id(s, g), attempt + 1),
+							step_revision_id(&steps[failed_at], g), attempt + 1),
 					 errdetail("Each attempt gave up after \"%s\" (%d ms): %s.",
 							   "migrate.lock_timeout", migrate_lock_timeout,
 							   edata->message),
@@ -237,8 +264,12 @@ run_step(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 		attempt++;
 		ereport(NOTICE,
 				(errmsg("revision \"%s\" could not get a lock within %d ms, retrying (attempt %d of %d)",
-						step_revision_id(s, g), migrate_lock_timeout,
-						attempt + 1, migrate_lock_retries + 1)));
+						step_revision_id(&steps[failed_at], g),
+						migrate_lock_timeout, attempt + 1,
+						migrate_lock_retries + 1),
+				 failed_at > 0 ?
+				 errdetail("The %d revisions run before it in the same subtransaction run again too.",
+						   failed_at) : 0));
 		migrate_lock_backoff(attempt);
 	}
 }
@@ -248,7 +279,7 @@ MigrateStepResult *
 migrate_run_step(MigrateOperation op, int64 run_id, int stepno,
 				 const MgStep *s, const MgGraph *g)
 {
-	return run_step(op, run_id, stepno, s, g);
+	return linitial(run_steps(op, run_id, stepno, s, 1, g));
 }
 
 void
@@ -267,14 +298,12 @@ run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
 	List	   *results = NIL;
 
 	migrate_progress_begin(operation_name(op), plan->nsteps, 0);
-	for (int i = 0; i < plan->nsteps; i++)
-	{
-		migrate_progress_step(i + 1, step_revision_id(&plan->steps[i],
-													  gc->graph));
-		results = lappend(results,
-						  run_step(op, run_id, i + 1, &plan->steps[i],
-								   gc->graph));
-	}
+	for (int i = 0; i < plan->nsteps; i += MIGRATE_STEPS_PER_SUBXACT)
+		results = list_concat(results,
+							  run_steps(op, run_id, i + 1, &plan->steps[i],
+										Min(MIGRATE_STEPS_PER_SUBXACT,
+											plan->nsteps - i),
+										gc->graph));
 	if (op == MIGRATE_OP_STAMP)
 		migrate_applied_prune(gc, plan->heads, plan->nheads);
 	migrate_run_finish(run_id, plan->nsteps);

@@ -89,6 +89,7 @@ extern int	migrate_spi_text_array(int row, int col, const char ***out);
 extern void migrate_catalog_enter(Oid *save_userid, int *save_sec);
 extern void migrate_catalog_leave(Oid save_userid, int save_sec);
 extern MigrateGraphCache *migrate_graph_get(void);
+extern void migrate_graph_invalidate(void);
 extern MigrateVersions migrate_versions_read(void);
 extern void migrate_versions_purge(void);
 extern MigrateRevisionRow *migrate_revision_fetch(const char *id);

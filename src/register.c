@@ -16,11 +16,14 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 
+#include "compat.h"
 #include "migrate.h"
 
 /* What we know of a revision already registered under the same id */
@@ -306,7 +309,7 @@ check_labels_unused(List *labels, const char *id)
 						 "SELECT id FROM migrate.revision"
 						 " WHERE (branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]"
 						 " OR id OPERATOR(pg_catalog.=) $1)"
-						 " AND id OPERATOR(pg_catalog.<>) $2 LIMIT 1",
+						 " AND id OPERATOR(pg_catalog.<>) $2",
 						 2, (Oid[]) {TEXTOID, TEXTOID}, v, NULL);
 		if (SPI_processed > 0)
 			ereport(ERROR,
@@ -316,7 +319,7 @@ check_labels_unused(List *labels, const char *id)
 	}
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id FROM migrate.revision"
-					 " WHERE branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1] LIMIT 1",
+					 " WHERE branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]",
 					 1, (Oid[]) {TEXTOID}, idv, NULL);
 	if (SPI_processed > 0)
 		ereport(ERROR,
@@ -325,13 +328,42 @@ check_labels_unused(List *labels, const char *id)
 						id, migrate_spi_text(0, 1))));
 }
 
+/*
+ * Other backends see a transaction's changes all at once, so bumping the
+ * graph generation once per transaction is enough; bumping it for every
+ * registration would make a bulk registration in one statement update the
+ * same row thousands of times, each update walking a longer chain of row
+ * versions.  A subtransaction abort may have undone the bump, so it is
+ * forgotten then.  This backend's own cache is invalidated on every change.
+ */
+static LocalTransactionId generation_bumped_in = InvalidLocalTransactionId;
+
+static void
+forget_generation_bump(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		generation_bumped_in = InvalidLocalTransactionId;
+}
+
 static void
 bump_generation(void)
 {
+	static bool callback_registered = false;
+
+	migrate_graph_invalidate();
+	if (generation_bumped_in == migrate_current_lxid())
+		return;
+	if (!callback_registered)
+	{
+		RegisterSubXactCallback(forget_generation_bump, NULL);
+		callback_registered = true;
+	}
 	migrate_spi_exec(SPI_OK_UPDATE,
 					 "UPDATE migrate.graph_state SET generation ="
 					 " pg_catalog.nextval('migrate.graph_generation_seq')",
 					 0, NULL, NULL, NULL);
+	generation_bumped_in = migrate_current_lxid();
 }
 
 /* Recompute is_head of the given revisions from their children */
