@@ -180,7 +180,7 @@ mg_cleanup()
 			mg_cluster_stop "$(dirname "$pidfile")"
 		done < <(find "$MG_WORK" -name postmaster.pid 2>/dev/null)
 		if [ "${MG_KEEP:-}" = 1 ]; then
-			mg_say "kept $MG_WORK"
+			[ -n "${MG_KEEP_SAID:-}" ] || mg_say "kept $MG_WORK"
 		else
 			rm -rf "$MG_WORK"
 		fi
