@@ -202,7 +202,11 @@ cstrings_to_list(const char **items, int n)
 Datum
 migrate_cstrings_to_text_array(const char *const *items, int n)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *elems;
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(TEXTOID));
+	elems = palloc(sizeof(Datum) * n);
 
 	for (int i = 0; i < n; i++)
 		elems[i] = CStringGetTextDatum(items[i]);

@@ -18,6 +18,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -363,6 +364,7 @@ migrate_history(PG_FUNCTION_ARGS)
 	int		   *order;
 	int			n;
 	MgError		err = {0};
+	MemoryContext rowcxt;
 
 	migrate_init_srf(fcinfo, false);
 	if (range != NULL && range[0] == '\0')
@@ -379,12 +381,16 @@ migrate_history(PG_FUNCTION_ARGS)
 	n = mg_history(gc->graph, cur.ids, cur.n, range, &order, &err);
 	if (n < 0)
 		migrate_raise_graph_error(&err);
+	/* a whole graph's worth of rows: free each row's arrays as we go */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate history row",
+								   ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < n; i++)
 	{
 		int			idx = order[i];
 		const MgRevision *r = mg_graph_rev(gc->graph, idx);
 		Datum		values[12];
 		bool		nulls[12] = {0};
+		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
 
 		values[0] = CStringGetTextDatum(r->id);
 		values[1] = revision_ids(gc->graph, r->down, r->ndown);
@@ -400,7 +406,10 @@ migrate_history(PG_FUNCTION_ARGS)
 		nulls[10] = times[idx] == 0;
 		values[11] = TimestampTzGetDatum(gc->info[idx].created_at);
 		put_row(fcinfo, values, nulls);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
 	}
+	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
 }
 
