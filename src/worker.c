@@ -35,7 +35,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/htup_details.h"
 #include "access/xlog.h"
+#include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -56,6 +58,7 @@
 #include "utils/memutils.h"
 #include "utils/ps_status.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -361,9 +364,11 @@ migrate_launcher_main(Datum main_arg)
 		log_line(NULL, "skipped", "reason=\"server is in recovery\"");
 		proc_exit(0);
 	}
-	/* shared catalogs only: enough to look up databases and roles */
-	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-
+	/*
+	 * The launcher connects to no database: each per-database worker
+	 * connects by name as migrate.role, and a missing database or role ends
+	 * that worker with the server's own FATAL message.
+	 */
 	rawnames = pstrdup(migrate_databases ? migrate_databases : "");
 	if (!SplitIdentifierString(rawnames, ',', &names))
 	{
@@ -376,31 +381,19 @@ migrate_launcher_main(Datum main_arg)
 	foreach(lc, names)
 	{
 		const char *dbname = lfirst(lc);
-		Oid			dboid;
-		Oid			roleoid = InvalidOid;
 		BackgroundWorker worker;
 		BackgroundWorkerHandle *handle;
 		pid_t		pid;
 
 		CHECK_FOR_INTERRUPTS();
-		StartTransactionCommand();
-		dboid = get_database_oid(dbname, true);
-		if (migrate_role && migrate_role[0])
-			roleoid = get_role_oid(migrate_role, true);
-		CommitTransactionCommand();
-
-		if (!OidIsValid(dboid))
+		if (!(migrate_role && migrate_role[0]))
 		{
-			log_line(dbname, "skipped", "reason=\"database does not exist\"");
+			log_line(dbname, "failed", "error=\"migrate.role is not set\"");
 			continue;
 		}
-		if (!OidIsValid(roleoid))
+		if (strlen(dbname) >= NAMEDATALEN)
 		{
-			log_line(dbname, "failed",
-					 psprintf("error=%s",
-							  quoted(migrate_role && migrate_role[0] ?
-									 psprintf("role \"%s\" named by migrate.role does not exist", migrate_role) :
-									 "migrate.role is not set")));
+			log_line(dbname, "skipped", "reason=\"database does not exist\"");
 			continue;
 		}
 
@@ -412,8 +405,7 @@ migrate_launcher_main(Datum main_arg)
 		strcpy(worker.bgw_function_name, "migrate_auto_worker_main");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "migrate auto-upgrade %s", dbname);
 		strcpy(worker.bgw_type, "migrate worker");
-		worker.bgw_main_arg = ObjectIdGetDatum(roleoid);
-		memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
+		strlcpy(worker.bgw_extra, dbname, NAMEDATALEN);
 		worker.bgw_notify_pid = MyProcPid;
 		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 		{
@@ -434,9 +426,7 @@ migrate_launcher_main(Datum main_arg)
 void
 migrate_auto_worker_main(Datum main_arg)
 {
-	Oid			dboid;
-	Oid			roleoid = DatumGetObjectId(main_arg);
-	char	   *dbname;
+	char		dbname[NAMEDATALEN];
 	const char *target;
 	TimestampTz start;
 	int			applied = 0;
@@ -445,15 +435,14 @@ migrate_auto_worker_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
-	BackgroundWorkerInitializeConnectionByOid(dboid, roleoid, 0);
+	strlcpy(dbname, MyBgworkerEntry->bgw_extra, NAMEDATALEN);
+	BackgroundWorkerInitializeConnection(dbname, migrate_role, 0);
 	set_session_settings("migrate auto-upgrade");
 	target = migrate_auto_upgrade_target && migrate_auto_upgrade_target[0] ?
 		migrate_auto_upgrade_target : "heads";
 	start = GetCurrentTimestamp();
 
 	StartTransactionCommand();
-	dbname = MemoryContextStrdup(TopMemoryContext, get_database_name(dboid));
 	if (!OidIsValid(get_extension_oid("migrate", true)))
 	{
 		CommitTransactionCommand();
