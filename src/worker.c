@@ -34,10 +34,14 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -343,6 +347,39 @@ quoted(const char *s)
 	return buf.data;
 }
 
+/*
+ * Does a database of this name exist?  pg_database is a shared catalog, so
+ * the launcher, connected to no database, can scan it as autovacuum's
+ * launcher does in get_database_list().
+ */
+static bool
+database_exists(const char *dbname)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		if (strcmp(NameStr(db->datname), dbname) == 0)
+		{
+			found = true;
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+	return found;
+}
+
 void
 migrate_launcher_main(Datum main_arg)
 {
@@ -365,10 +402,11 @@ migrate_launcher_main(Datum main_arg)
 		proc_exit(0);
 	}
 	/*
-	 * The launcher connects to no database: each per-database worker
-	 * connects by name as migrate.role, and a missing database or role ends
-	 * that worker with the server's own FATAL message.
+	 * The launcher connects to no database (it reads only the shared
+	 * pg_database); each per-database worker connects by name as
+	 * migrate.role.
 	 */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	rawnames = pstrdup(migrate_databases ? migrate_databases : "");
 	if (!SplitIdentifierString(rawnames, ',', &names))
 	{
@@ -391,7 +429,7 @@ migrate_launcher_main(Datum main_arg)
 			log_line(dbname, "failed", "error=\"migrate.role is not set\"");
 			continue;
 		}
-		if (strlen(dbname) >= NAMEDATALEN)
+		if (strlen(dbname) >= NAMEDATALEN || !database_exists(dbname))
 		{
 			log_line(dbname, "skipped", "reason=\"database does not exist\"");
 			continue;

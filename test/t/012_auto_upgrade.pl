@@ -43,7 +43,7 @@ my $pos = -s $node->logfile;
 $node->restart;
 $node->wait_for_log(qr/migrate: action=run_migrations database=app status=success applied=3 duration_ms=\d+/, $pos);
 pass('on: success line with the count applied');
-$node->wait_for_log(qr/FATAL:  database "nodb" does not exist/, $pos);
+$node->wait_for_log(qr/migrate: action=run_migrations database=nodb status=skipped reason="database does not exist"/, $pos);
 pass('a listed database that does not exist is reported and skipped');
 $node->wait_for_log(qr/migrate: action=run_migrations database=plain status=skipped reason="extension migrate is not installed"/, $pos);
 pass('a database without the extension is reported and skipped');
