@@ -11,9 +11,11 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('cron');
 $node->init;
+# pg_cron connects to the server through libpq: point it at our socket
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pg_cron,migrate'
 cron.database_name = 'postgres'
+cron.host = '@{[ $node->host ]}'
 max_worker_processes = 20
 });
 $node->start;
