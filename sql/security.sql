@@ -6,7 +6,7 @@ CREATE EXTENSION migrate;
 CREATE ROLE regress_migrate_deployer;
 CREATE ROLE regress_migrate_nobody;
 GRANT CREATE ON SCHEMA public TO regress_migrate_deployer;
-GRANT EXECUTE ON FUNCTION migrate_revision(text, text, text, text, text[], text[], text[], text, boolean),
+GRANT EXECUTE ON FUNCTION migrate_revision(text, text, text, text, text[], text[], text[], text, boolean, boolean),
                           migrate_upgrade(text, boolean), migrate_downgrade(text, boolean)
   TO regress_migrate_deployer;
 
