@@ -29,20 +29,25 @@
 #include "utils/resowner.h"
 
 #include "migrate.h"
+#include "runner.h"
 
-static const char *
-operation_name(MigrateOperation op)
+/*
+ * The PG_CATCH half of running code in an internal subtransaction (as
+ * PL/pgSQL's exception blocks do): keep the error, roll the subtransaction
+ * back, and return to the caller's memory context and resource owner.
+ */
+ErrorData *
+migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
 {
-	switch (op)
-	{
-		case MIGRATE_OP_UPGRADE:
-			return "upgrade";
-		case MIGRATE_OP_DOWNGRADE:
-			return "downgrade";
-		case MIGRATE_OP_STAMP:
-			return "stamp";
-	}
-	return "?";
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(oldcxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return edata;
 }
 
 static void
@@ -239,12 +244,7 @@ run_steps(MigrateOperation op, int64 run_id, int stepno, const MgStep *steps,
 		}
 		PG_CATCH();
 		{
-			MemoryContextSwitchTo(oldcxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
+			edata = migrate_subxact_abort(oldcxt, oldowner);
 		}
 		PG_END_TRY();
 		if (done)
@@ -294,10 +294,10 @@ static List *
 run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
 		 const MgPlan *plan)
 {
-	int64		run_id = migrate_run_begin(operation_name(op), target);
+	int64		run_id = migrate_run_begin(migrate_operation_name(op), target);
 	List	   *results = NIL;
 
-	migrate_progress_begin(operation_name(op), plan->nsteps, 0);
+	migrate_progress_begin(migrate_operation_name(op), plan->nsteps, 0);
 	for (int i = 0; i < plan->nsteps; i += MIGRATE_STEPS_PER_SUBXACT)
 		results = list_concat(results,
 							  run_steps(op, run_id, i + 1, &plan->steps[i],
@@ -366,15 +366,7 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(oldcxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-			ReThrowError(edata);
+			ReThrowError(migrate_subxact_abort(oldcxt, oldowner));
 		}
 		PG_END_TRY();
 		RollbackAndReleaseCurrentSubTransaction();

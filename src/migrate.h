@@ -20,7 +20,10 @@
 
 #include "fmgr.h"
 #include "nodes/pg_list.h"
+#include "utils/elog.h"
+#include "utils/palloc.h"
 #include "utils/array.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "graph.h"
@@ -157,6 +160,8 @@ extern List *migrate_execute(MigrateOperation op, const char *target,
 							 bool purge, bool dry_run,
 							 MigrateVersions *final_versions);
 extern char *migrate_offline_sql(MigrateOperation op, const char *target);
+extern ErrorData *migrate_subxact_abort(MemoryContext oldcxt,
+										ResourceOwner oldowner);
 extern void migrate_check_state(void);
 
 /* exec.c, for runs that commit per step (runner.c) */

@@ -586,15 +586,7 @@ run_transactional_step(MigrateStepwise *sw, const PlannedStep *ps, int k)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		fail_run(sw, ps, k, edata);
+		fail_run(sw, ps, k, migrate_subxact_abort(oldcxt, oldowner));
 	}
 	PG_END_TRY();
 }

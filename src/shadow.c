@@ -40,6 +40,7 @@
 #include "utils/resowner.h"
 
 #include "diff.h"
+#include "migrate.h"
 
 typedef struct ShadowContext
 {
@@ -292,14 +293,8 @@ shadow_read_desired(const char *desired, const char *schema,
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = migrate_subxact_abort(oldcxt, oldowner);
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
 		error_context_stack = errcb.previous;
 		ReThrowError(edata);
 	}
