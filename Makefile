@@ -15,7 +15,8 @@ OBJS = \
 	src/shadow.o \
 	src/runner.o \
 	src/progress.o \
-	src/worker.o
+	src/worker.o \
+	src/failrec.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)

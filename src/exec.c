@@ -50,6 +50,15 @@ migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
 	return edata;
 }
 
+/* When the run of the current migrate_execute() call began; 0 before */
+static TimestampTz run_started_at = 0;
+
+TimestampTz
+migrate_run_started_at(void)
+{
+	return run_started_at;
+}
+
 static void
 check_target(const char *target)
 {
@@ -297,6 +306,8 @@ run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
 	int64		run_id = migrate_run_begin(migrate_operation_name(op), target);
 	List	   *results = NIL;
 
+	run_started_at = GetCurrentTimestamp();
+
 	migrate_progress_begin(migrate_operation_name(op), plan->nsteps, 0);
 	for (int i = 0; i < plan->nsteps; i += MIGRATE_STEPS_PER_SUBXACT)
 		results = list_concat(results,
@@ -325,6 +336,7 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 	MgPlan		plan = {0};
 	List	   *results;
 
+	run_started_at = 0;
 	check_target(target);
 	migrate_lock_graph(false);
 	migrate_lock_runner();

@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "migrate.h"
+#include "runner.h"
 
 PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_revision_1_1);
@@ -206,6 +207,33 @@ return_step_results(FunctionCallInfo fcinfo, List *results)
 	}
 }
 
+/*
+ * Run an operation in the caller's transaction.  A run that fails after it
+ * started takes its run-log rows down with the transaction, so the failure
+ * is handed to a worker that records it (failrec.c).
+ */
+static List *
+execute_recording_failure(MigrateOperation op, const char *target,
+						  bool purge, bool dry_run, MigrateVersions *final)
+{
+	List	   *volatile results = NIL;
+
+	PG_TRY();
+	{
+		results = migrate_execute(op, target, purge, dry_run, final);
+	}
+	PG_CATCH();
+	{
+		if (!dry_run && migrate_run_started_at() != 0)
+			migrate_record_failure_in_background(migrate_operation_name(op),
+												 target,
+												 migrate_run_started_at());
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return results;
+}
+
 static Datum
 run_operation(FunctionCallInfo fcinfo, MigrateOperation op)
 {
@@ -214,7 +242,7 @@ run_operation(FunctionCallInfo fcinfo, MigrateOperation op)
 	List	   *results;
 
 	migrate_init_srf(fcinfo, false);
-	results = migrate_execute(op, target, false, dry_run, NULL);
+	results = execute_recording_failure(op, target, false, dry_run, NULL);
 	return_step_results(fcinfo, results);
 	return (Datum) 0;
 }
@@ -239,7 +267,8 @@ migrate_stamp(PG_FUNCTION_ARGS)
 	MigrateVersions final;
 
 	migrate_init_srf(fcinfo, true);
-	(void) migrate_execute(MIGRATE_OP_STAMP, target, purge, false, &final);
+	(void) execute_recording_failure(MIGRATE_OP_STAMP, target, purge, false,
+									 &final);
 	for (int i = 0; i < final.n; i++)
 	{
 		Datum		values[1] = {CStringGetTextDatum(final.ids[i])};

@@ -1,0 +1,222 @@
+/*-------------------------------------------------------------------------
+ *
+ * failrec.c
+ *	  Recording runs that failed inside their caller's transaction.
+ *
+ * SELECT migrate_upgrade() is one unit with its caller's transaction: when a
+ * script fails, everything the run wrote rolls back, its rows in
+ * migrate.run and migrate.run_step included.  Yet the run log is where a
+ * failed scheduled run (pg_cron, say) should be found.  So the failing
+ * backend, still in its PG_CATCH and before its transaction aborts, copies
+ * what it knows of the failure into a dynamic shared memory segment and
+ * starts a short-lived background worker, which records the failed run in
+ * a transaction of its own.  This needs no shared_preload_libraries; it is
+ * best effort: with no worker slot or DSM segment free the failure is only
+ * reported to the caller and the server log, as before.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "migrate.h"
+#include "runner.h"
+
+PGDLLEXPORT void migrate_failure_worker_main(Datum main_arg);
+
+/* What the worker records; fixed size, so it travels as one DSM segment */
+typedef struct FailureRecord
+{
+	Oid			dboid;
+	int			backend_pid;
+	TimestampTz started_at;
+	char		operation[16];
+	char		role_name[NAMEDATALEN];
+	char		application_name[NAMEDATALEN];
+	char		target[512];
+	char		error[2048];
+} FailureRecord;
+
+/* The error and its context on one line, for migrate.run.error */
+static void
+describe_error(const ErrorData *edata, char *buf, size_t size)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, edata->message ? edata->message : "unknown error");
+	if (edata->context)
+	{
+		appendStringInfoString(&s, " (");
+		for (const char *p = edata->context; *p; p++)
+		{
+			if (*p == '\n')
+				appendStringInfoString(&s, "; ");
+			else
+				appendStringInfoChar(&s, *p);
+		}
+		appendStringInfoChar(&s, ')');
+	}
+	/* cut at a character boundary */
+	strlcpy(buf, s.data, pg_mbcliplen(s.data, s.len, size - 1) + 1);
+}
+
+static void
+fill_record(FailureRecord *rec, const char *operation, const char *target,
+			TimestampTz started_at, const ErrorData *edata)
+{
+	const char *appname = GetConfigOption("application_name", true, false);
+
+	memset(rec, 0, sizeof(FailureRecord));
+	rec->dboid = MyDatabaseId;
+	rec->backend_pid = MyProcPid;
+	rec->started_at = started_at;
+	strlcpy(rec->operation, operation, sizeof(rec->operation));
+	strlcpy(rec->role_name, GetUserNameFromId(GetOuterUserId(), false),
+			sizeof(rec->role_name));
+	if (appname)
+		strlcpy(rec->application_name, appname,
+				pg_mbcliplen(appname, strlen(appname), NAMEDATALEN - 1) + 1);
+	if (target)
+		strlcpy(rec->target, target,
+				pg_mbcliplen(target, strlen(target), sizeof(rec->target) - 1) + 1);
+	describe_error(edata, rec->error, sizeof(rec->error));
+}
+
+static void
+start_failure_worker(const FailureRecord *rec)
+{
+	dsm_segment *seg;
+	dsm_handle	handle;
+	BackgroundWorker worker;
+
+	seg = dsm_create(sizeof(FailureRecord), DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+		return;
+	memcpy(dsm_segment_address(seg), rec, sizeof(FailureRecord));
+	handle = dsm_segment_handle(seg);
+	/* outlive this backend's mapping; the worker unpins it */
+	dsm_pin_segment(seg);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strcpy(worker.bgw_library_name, "migrate");
+	strcpy(worker.bgw_function_name, "migrate_failure_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "migrate run-log writer for PID %d",
+			 MyProcPid);
+	strcpy(worker.bgw_type, "migrate worker");
+	worker.bgw_main_arg = UInt32GetDatum(handle);
+	worker.bgw_notify_pid = 0;
+	if (!RegisterDynamicBackgroundWorker(&worker, NULL))
+		dsm_unpin_segment(handle);
+	dsm_detach(seg);
+}
+
+/*
+ * Called from a PG_CATCH block while the caller's error is current.  It
+ * never replaces that error: whatever goes wrong here is dropped and the
+ * original error is re-thrown by the caller as usual.
+ */
+void
+migrate_record_failure_in_background(const char *operation,
+									 const char *target,
+									 TimestampTz started_at)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	ErrorData  *edata = CopyErrorData();
+	FailureRecord rec;
+
+	PG_TRY();
+	{
+		fill_record(&rec, operation, target, started_at, edata);
+		start_failure_worker(&rec);
+	}
+	PG_CATCH();
+	{
+		/* forget our own trouble, restore the caller's error */
+		FlushErrorState();
+		MemoryContextSwitchTo(TopMemoryContext);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	FreeErrorData(edata);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* ---- the worker ---- */
+
+static void
+insert_failed_run(const FailureRecord *rec)
+{
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(rec->operation);
+	values[1] = CStringGetTextDatum(rec->target);
+	nulls[1] = rec->target[0] ? ' ' : 'n';
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(rec->role_name));
+	values[3] = CStringGetTextDatum(rec->application_name);
+	nulls[3] = rec->application_name[0] ? ' ' : 'n';
+	values[4] = Int32GetDatum(rec->backend_pid);
+	values[5] = TimestampTzGetDatum(rec->started_at);
+	values[6] = CStringGetTextDatum(rec->error);
+	values[7] = (Datum) 0;
+	migrate_spi_exec(SPI_OK_INSERT,
+					 "INSERT INTO migrate.run (operation, target, status, steps,"
+					 " role_name, application_name, backend_pid, started_at,"
+					 " finished_at, error) VALUES ($1, $2, 'failed', 0, $3, $4,"
+					 " $5, $6, pg_catalog.clock_timestamp(), $7)",
+					 7, (Oid[]) {TEXTOID, TEXTOID, NAMEOID, TEXTOID, INT4OID,
+					 TIMESTAMPTZOID, TEXTOID}, values, nulls);
+}
+
+void
+migrate_failure_worker_main(Datum main_arg)
+{
+	dsm_handle	handle = DatumGetUInt32(main_arg);
+	dsm_segment *seg;
+	FailureRecord rec;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	seg = dsm_attach(handle);
+	if (seg == NULL)
+		proc_exit(0);
+	memcpy(&rec, dsm_segment_address(seg), sizeof(FailureRecord));
+	dsm_unpin_segment(handle);
+	dsm_detach(seg);
+
+	/* as the bootstrap superuser: the record names the role that failed */
+	BackgroundWorkerInitializeConnectionByOid(rec.dboid, InvalidOid, 0);
+	pgstat_report_appname("migrate run-log writer");
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (OidIsValid(get_extension_oid("migrate", true)))
+	{
+		SPI_connect();
+		insert_failed_run(&rec);
+		SPI_finish();
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	proc_exit(0);
+}
