@@ -49,7 +49,7 @@ SELECT step, revision FROM migrate_upgrade();
 SELECT step, revision FROM migrate_downgrade('base');
 RESET ROLE;
 
-SELECT role_name, operation, steps FROM migrate.run ORDER BY run_id;
+SELECT role_name, operation, steps FROM migrate.run WHERE status = 'succeeded' ORDER BY run_id;
 SELECT created_by FROM migrate.revision ORDER BY registered;
 
 DROP EXTENSION migrate;

@@ -50,15 +50,6 @@ migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
 	return edata;
 }
 
-/* When the run of the current migrate_execute() call began; 0 before */
-static TimestampTz run_started_at = 0;
-
-TimestampTz
-migrate_run_started_at(void)
-{
-	return run_started_at;
-}
-
 static void
 check_target(const char *target)
 {
@@ -306,7 +297,7 @@ run_plan(MigrateOperation op, const char *target, MigrateGraphCache *gc,
 	int64		run_id = migrate_run_begin(migrate_operation_name(op), target);
 	List	   *results = NIL;
 
-	run_started_at = GetCurrentTimestamp();
+	migrate_failure_prepare(migrate_operation_name(op), target);
 
 	migrate_progress_begin(migrate_operation_name(op), plan->nsteps, 0);
 	for (int i = 0; i < plan->nsteps; i += MIGRATE_STEPS_PER_SUBXACT)
@@ -336,7 +327,7 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 	MgPlan		plan = {0};
 	List	   *results;
 
-	run_started_at = 0;
+	migrate_failure_forget();
 	check_target(target);
 	migrate_lock_graph(false);
 	migrate_lock_runner();

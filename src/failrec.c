@@ -14,11 +14,19 @@
  * best effort: with no worker slot or DSM segment free the failure is only
  * reported to the caller and the server log, as before.
  *
+ * Nothing here touches the catalog while the error is pending (buffer or
+ * other locks may still be held until the transaction aborts): everything
+ * but the error itself is captured when the run starts.  The worker records
+ * only into the incarnation of the extension the run used (by the OID of
+ * migrate.run), and gives up on a lock after a short lock_timeout rather
+ * than deadlock with, say, a DROP EXTENSION right after the failure.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -30,6 +38,8 @@
 #include "storage/ipc.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -42,6 +52,7 @@ PGDLLEXPORT void migrate_failure_worker_main(Datum main_arg);
 typedef struct FailureRecord
 {
 	Oid			dboid;
+	Oid			run_relid;		/* migrate.run when the run started */
 	int			backend_pid;
 	TimestampTz started_at;
 	char		operation[16];
@@ -75,26 +86,42 @@ describe_error(const ErrorData *edata, char *buf, size_t size)
 	strlcpy(buf, s.data, pg_mbcliplen(s.data, s.len, size - 1) + 1);
 }
 
-static void
-fill_record(FailureRecord *rec, const char *operation, const char *target,
-			TimestampTz started_at, const ErrorData *edata)
+/* The run now starting, should it fail; see migrate_failure_prepare() */
+static FailureRecord pending;
+static bool pending_valid = false;
+
+/*
+ * Capture, while the transaction is healthy, all a failure record needs but
+ * the error: called when a run starts.
+ */
+void
+migrate_failure_prepare(const char *operation, const char *target)
 {
 	const char *appname = GetConfigOption("application_name", true, false);
+	Oid			nsp = get_namespace_oid("migrate", true);
 
-	memset(rec, 0, sizeof(FailureRecord));
-	rec->dboid = MyDatabaseId;
-	rec->backend_pid = MyProcPid;
-	rec->started_at = started_at;
-	strlcpy(rec->operation, operation, sizeof(rec->operation));
-	strlcpy(rec->role_name, GetUserNameFromId(GetOuterUserId(), false),
-			sizeof(rec->role_name));
+	memset(&pending, 0, sizeof(FailureRecord));
+	pending.dboid = MyDatabaseId;
+	pending.run_relid = OidIsValid(nsp) ? get_relname_relid("run", nsp) : InvalidOid;
+	pending.backend_pid = MyProcPid;
+	pending.started_at = GetCurrentTimestamp();
+	strlcpy(pending.operation, operation, sizeof(pending.operation));
+	strlcpy(pending.role_name, GetUserNameFromId(GetOuterUserId(), false),
+			sizeof(pending.role_name));
 	if (appname)
-		strlcpy(rec->application_name, appname,
+		strlcpy(pending.application_name, appname,
 				pg_mbcliplen(appname, strlen(appname), NAMEDATALEN - 1) + 1);
 	if (target)
-		strlcpy(rec->target, target,
-				pg_mbcliplen(target, strlen(target), sizeof(rec->target) - 1) + 1);
-	describe_error(edata, rec->error, sizeof(rec->error));
+		strlcpy(pending.target, target,
+				pg_mbcliplen(target, strlen(target), sizeof(pending.target) - 1) + 1);
+	pending_valid = true;
+}
+
+/* No run is starting (or the last one is over) */
+void
+migrate_failure_forget(void)
+{
+	pending_valid = false;
 }
 
 static void
@@ -129,23 +156,25 @@ start_failure_worker(const FailureRecord *rec)
 }
 
 /*
- * Called from a PG_CATCH block while the caller's error is current.  It
- * never replaces that error: whatever goes wrong here is dropped and the
- * original error is re-thrown by the caller as usual.
+ * Called from a PG_CATCH block while the caller's error is current, after a
+ * run started (migrate_failure_prepare).  It never replaces that error:
+ * whatever goes wrong here is dropped and the original error is re-thrown.
  */
 void
-migrate_record_failure_in_background(const char *operation,
-									 const char *target,
-									 TimestampTz started_at)
+migrate_record_failure_in_background(void)
 {
-	MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-	ErrorData  *edata = CopyErrorData();
-	FailureRecord rec;
+	MemoryContext oldcxt;
+	ErrorData  *edata;
 
+	if (!pending_valid)
+		return;
+	pending_valid = false;
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	edata = CopyErrorData();
 	PG_TRY();
 	{
-		fill_record(&rec, operation, target, started_at, edata);
-		start_failure_worker(&rec);
+		describe_error(edata, pending.error, sizeof(pending.error));
+		start_failure_worker(&pending);
 	}
 	PG_CATCH();
 	{
@@ -186,6 +215,18 @@ insert_failed_run(const FailureRecord *rec)
 					 TIMESTAMPTZOID, TEXTOID}, values, nulls);
 }
 
+/* migrate.run of the extension as it is now, or InvalidOid */
+static Oid
+run_log_relid(void)
+{
+	Oid			nsp;
+
+	if (!OidIsValid(get_extension_oid("migrate", true)))
+		return InvalidOid;
+	nsp = get_namespace_oid("migrate", true);
+	return OidIsValid(nsp) ? get_relname_relid("run", nsp) : InvalidOid;
+}
+
 void
 migrate_failure_worker_main(Datum main_arg)
 {
@@ -207,10 +248,13 @@ migrate_failure_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnectionByOid(rec.dboid, InvalidOid, 0);
 	pgstat_report_appname("migrate run-log writer");
 
+	/* yield to anyone holding our tables (DROP EXTENSION) within 100 ms */
+	SetConfigOption("lock_timeout", "100", PGC_USERSET, PGC_S_SESSION);
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (OidIsValid(get_extension_oid("migrate", true)))
+	if (OidIsValid(rec.run_relid) && run_log_relid() == rec.run_relid)
 	{
 		SPI_connect();
 		insert_failed_run(&rec);

@@ -224,10 +224,8 @@ execute_recording_failure(MigrateOperation op, const char *target,
 	}
 	PG_CATCH();
 	{
-		if (!dry_run && migrate_run_started_at() != 0)
-			migrate_record_failure_in_background(migrate_operation_name(op),
-												 target,
-												 migrate_run_started_at());
+		if (!dry_run)
+			migrate_record_failure_in_background();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

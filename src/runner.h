@@ -38,12 +38,9 @@ extern const char *migrate_operation_name(MigrateOperation op);
 /* worker.c */
 extern int	migrate_start_job_worker(int64 job_id, int slot);
 
-/* exec.c */
-extern TimestampTz migrate_run_started_at(void);
-
 /* failrec.c */
-extern void migrate_record_failure_in_background(const char *operation,
-												 const char *target,
-												 TimestampTz started_at);
+extern void migrate_failure_prepare(const char *operation, const char *target);
+extern void migrate_failure_forget(void);
+extern void migrate_record_failure_in_background(void);
 
 #endif							/* MIGRATE_RUNNER_H */
