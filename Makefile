@@ -6,6 +6,7 @@ OBJS = \
 	src/plan.o \
 	src/target.o \
 	src/catalog.o \
+	src/graphcache.o \
 	src/script.o \
 	src/exec.o \
 	src/register.o \

@@ -15,7 +15,9 @@
  * its snapshot differs from the one it cached.  That keeps migrate_heads()
  * and planning on a 100,000-revision graph to a single-row read once warm,
  * while registration itself never loads the graph on its common path, so
- * its cost does not grow with the graph.
+ * its cost does not grow with the graph.  When preloaded, a new backend
+ * takes the graph of the generation it sees from shared memory instead of
+ * reading every row (graphcache.c; migrate_graph_get says when).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +35,7 @@
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -43,6 +46,7 @@
 #include "utils/snapmgr.h"
 
 #include "compat.h"
+#include "graphcache.h"
 #include "migrate.h"
 
 static MigrateGraphCache *graph_cache = NULL;
@@ -283,13 +287,19 @@ migrate_check_symbol(const char *symbol, const char *what)
 
 /* ---- the graph cache ---- */
 
+/*
+ * The generation the current snapshot sees, and the OID of migrate.revision,
+ * locked (AccessShareLock, as the load query would) so that a concurrent
+ * DROP EXTENSION cannot swap the table between this look-up and our reads.
+ */
 static int64
 read_generation(Oid *relid)
 {
 	int64		generation;
 	bool		isnull;
 
-	*relid = get_relname_relid("revision", get_namespace_oid("migrate", false));
+	*relid = RangeVarGetRelid(makeRangeVar("migrate", "revision", -1),
+							  AccessShareLock, false);
 	migrate_spi_exec(SPI_OK_SELECT,
 			"SELECT generation FROM migrate.graph_state", 0, NULL, NULL, NULL);
 	if (SPI_processed != 1)
@@ -304,11 +314,149 @@ read_generation(Oid *relid)
 }
 
 /*
- * Load every revision into a new cache entry allocated in its own context.
- * The caller is connected to SPI.
+ * Run fn in an internal subtransaction, for the shared cache: it is only a
+ * shortcut, so an error there (a DSM segment that cannot be mapped, memory)
+ * is logged at DEBUG1 and the caller reads the rows through SPI instead.
+ * A cancel is still a cancel.
+ */
+static bool
+shared_cache_call(void (*fn) (void *), void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata = migrate_subxact_abort(oldcxt, oldowner);
+
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		ereport(DEBUG1,
+				(errmsg_internal("shared revision graph cache skipped: %s",
+								 edata->message)));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+typedef struct SharedGraph
+{
+	int64		generation;
+	Oid			relid;
+	MemoryContext cxt;			/* the new cache entry's context */
+	/* from the shared cache */
+	MigrateGraphCache *gc;
+	/* to the shared cache */
+	const MgRevisionInput *input;
+	const MigrateRevInfo *info;
+	int			nrevs;
+} SharedGraph;
+
+static void
+shared_graph_copy(void *arg)
+{
+	SharedGraph *sg = arg;
+	MemoryContext oldcxt = MemoryContextSwitchTo(sg->cxt);
+	char	   *blob;
+	Size		len;
+	MgRevisionInput *input;
+	MigrateRevInfo *info;
+	int			n;
+
+	blob = migrate_graphcache_lookup(MyDatabaseId, sg->relid, sg->generation,
+									 &len);
+	if (blob != NULL &&
+		!migrate_graphcache_deserialize(blob, len, MyDatabaseId, sg->relid,
+										sg->generation, &input, &info, &n))
+	{
+		ereport(DEBUG1,
+				(errmsg_internal("ignoring malformed shared revision graph of generation " INT64_FORMAT,
+								 sg->generation)));
+		blob = NULL;
+	}
+	if (blob != NULL)
+	{
+		MgError		err = {0};
+		MgGraph    *g = mg_graph_build(input, n, &err);
+
+		/* an invalid graph: let the SPI load report it */
+		if (g != NULL)
+		{
+			sg->gc = palloc0(sizeof(MigrateGraphCache));
+			sg->gc->cxt = sg->cxt;
+			sg->gc->generation = sg->generation;
+			sg->gc->revision_relid = sg->relid;
+			sg->gc->graph = g;
+			sg->gc->info = info;
+		}
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* The graph of this generation from the shared cache, or NULL */
+static MigrateGraphCache *
+graph_from_shared(int64 generation, Oid relid)
+{
+	SharedGraph sg = {0};
+
+	sg.generation = generation;
+	sg.relid = relid;
+	sg.cxt = AllocSetContextCreate(TopMemoryContext, "migrate graph cache",
+								   ALLOCSET_DEFAULT_SIZES);
+	if (!shared_cache_call(shared_graph_copy, &sg) || sg.gc == NULL)
+	{
+		MemoryContextDelete(sg.cxt);
+		return NULL;
+	}
+	ereport(DEBUG1,
+			(errmsg_internal("revision graph of generation " INT64_FORMAT " taken from the shared cache",
+							 generation)));
+	return sg.gc;
+}
+
+static void
+shared_graph_store(void *arg)
+{
+	SharedGraph *sg = arg;
+	char	   *blob;
+	Size		len;
+
+	blob = migrate_graphcache_serialize(sg->input, sg->info, sg->nrevs,
+										MyDatabaseId, sg->relid,
+										sg->generation,
+										migrate_graphcache_max_blob(), &len);
+	if (blob == NULL)
+		return;
+	migrate_graphcache_publish(MyDatabaseId, sg->relid, sg->generation,
+							   blob, len);
+	pfree(blob);
+	ereport(DEBUG1,
+			(errmsg_internal("revision graph of generation " INT64_FORMAT " offered to the shared cache",
+							 sg->generation)));
+}
+
+/*
+ * Load every revision into a new cache entry allocated in its own context,
+ * keyed by the generation read in the same statement, so under the same
+ * snapshot as the rows (two statements would let a commit in between pair
+ * newer rows with an older generation).  With publish, store the rows in
+ * the shared cache too.  The caller is connected to SPI and holds the lock
+ * read_generation() took on migrate.revision (relid).
  */
 static MigrateGraphCache *
-load_graph(int64 generation, Oid relid)
+load_graph(Oid relid, bool publish)
 {
 	MemoryContext cxt;
 	MemoryContext oldcxt;
@@ -316,12 +464,29 @@ load_graph(int64 generation, Oid relid)
 	MgRevisionInput *input;
 	MgError		err = {0};
 	uint64		n;
+	int64		generation;
+	bool		isnull;
 
+	/* a LEFT JOIN, so that an empty graph still returns its generation */
 	migrate_spi_exec(SPI_OK_SELECT,
-			"SELECT id, down_revisions, branch_labels, depends_on, message,"
-			" checksum, created_at FROM migrate.revision ORDER BY registered",
+			"SELECT g.generation, r.id, r.down_revisions, r.branch_labels,"
+			" r.depends_on, r.message, r.checksum, r.created_at"
+			" FROM migrate.graph_state g LEFT JOIN migrate.revision r ON true"
+			" ORDER BY r.registered",
 			0, NULL, NULL, NULL);
 	n = SPI_processed;
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"migrate.graph_state\" must hold exactly one row"),
+				 errhint("Restore it with ALTER EXTENSION migrate UPDATE or a fresh CREATE EXTENSION.")));
+	generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull));
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+						 &isnull);
+	if (isnull)
+		n = 0;					/* no revisions */
 	if (n > INT_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -340,17 +505,20 @@ load_graph(int64 generation, Oid relid)
 		input = palloc0(sizeof(MgRevisionInput) * Max(n, 1));
 		for (uint64 i = 0; i < n; i++)
 		{
-			bool		isnull;
 			Datum		d;
 
-			input[i].id = migrate_spi_text(i, 1);
-			input[i].ndown = migrate_spi_text_array(i, 2, (const char ***) &input[i].down_revisions);
-			input[i].nlabels = migrate_spi_text_array(i, 3, (const char ***) &input[i].branch_labels);
-			input[i].ndepends = migrate_spi_text_array(i, 4, (const char ***) &input[i].depends_on);
-			gc->info[i].message = migrate_spi_text(i, 5);
-			gc->info[i].checksum = migrate_spi_text(i, 6);
+			if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1,
+											&isnull)) != generation)
+				elog(ERROR, "migrate.graph_state holds more than one row");
+			input[i].id = migrate_spi_text(i, 2);
+			input[i].ndown = migrate_spi_text_array(i, 3, (const char ***) &input[i].down_revisions);
+			input[i].nlabels = migrate_spi_text_array(i, 4, (const char ***) &input[i].branch_labels);
+			input[i].ndepends = migrate_spi_text_array(i, 5, (const char ***) &input[i].depends_on);
+			gc->info[i].message = migrate_spi_text(i, 6);
+			gc->info[i].checksum = migrate_spi_text(i, 7);
 			d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-							  7, &isnull);
+							  8, &isnull);
 			gc->info[i].created_at = isnull ? 0 : DatumGetTimestampTz(d);
 		}
 		gc->graph = mg_graph_build(input, (int) n, &err);
@@ -369,6 +537,18 @@ load_graph(int64 generation, Oid relid)
 		MemoryContextDelete(cxt);
 		migrate_raise_graph_error(&err);
 	}
+
+	if (publish)
+	{
+		SharedGraph sg = {0};
+
+		sg.generation = generation;
+		sg.relid = relid;
+		sg.input = input;
+		sg.info = gc->info;
+		sg.nrevs = (int) n;
+		shared_cache_call(shared_graph_store, &sg);
+	}
 	return gc;
 }
 
@@ -383,6 +563,13 @@ migrate_graph_invalidate(void)
 /*
  * The revision graph as this transaction sees it, loaded at most once per
  * graph generation.  The returned entry stays valid until the next call.
+ *
+ * A backend that has no graph of the generation it sees takes it from the
+ * shared cache (graphcache.c) when it can, and otherwise reads the rows and
+ * offers them there.  Only a transaction that has written nothing may offer
+ * them: what it read is then committed data, exactly the graph of the
+ * generation it read with it.  A transaction that has changed the graph
+ * does not use the shared cache at all: it must see its own changes.
  */
 MigrateGraphCache *
 migrate_graph_get(void)
@@ -398,8 +585,16 @@ migrate_graph_get(void)
 	if (graph_cache == NULL || graph_cache->generation != generation ||
 		graph_cache->revision_relid != relid)
 	{
-		MigrateGraphCache *fresh = load_graph(generation, relid);
+		/* the shared path needs a subtransaction: none in parallel mode */
+		bool		shared = migrate_graphcache_enabled() &&
+			!migrate_graph_changed_in_this_xact() && !IsInParallelMode();
+		MigrateGraphCache *fresh = NULL;
 
+		if (shared)
+			fresh = graph_from_shared(generation, relid);
+		if (fresh == NULL)
+			fresh = load_graph(relid, shared &&
+							   !TransactionIdIsValid(GetTopTransactionIdIfAny()));
 		if (graph_cache != NULL)
 			MemoryContextDelete(graph_cache->cxt);
 		graph_cache = fresh;

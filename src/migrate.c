@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "graphcache.h"
 #include "migrate.h"
 
 PG_MODULE_MAGIC;
@@ -67,7 +68,14 @@ _PG_init(void)
 							   &migrate_role, "",
 							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
 
+	DefineCustomIntVariable("migrate.graph_cache_size",
+							"Sets the shared memory for revision graphs shared between sessions",
+							"A session that reads a graph generation another session has already read copies it from here instead of reading every revision. 0 turns the shared cache off.",
+							&migrate_graph_cache_size, 256, 0, 1024 * 1024,
+							PGC_POSTMASTER, GUC_UNIT_MB, NULL, NULL, NULL);
+
 	migrate_shmem_init();
+	migrate_graphcache_shmem_init();
 	migrate_register_launcher();
 	migrate_reserve_guc_prefix("migrate");
 }

@@ -8,6 +8,8 @@
  *	graph.c		the revision graph and Alembic's planning, pure (graph.h)
  *	target.c	Alembic's target grammar, pure
  *	catalog.c	reading and writing our tables; the per-backend graph cache
+ *	graphcache.c	the revision list shared between backends (DSA), when
+ *				preloaded
  *	script.c	parsing revision scripts and running them statement by
  *				statement
  *	exec.c		running a plan: locks, steps, version rows, run log
@@ -120,6 +122,7 @@ extern char *migrate_register(const char *message, const char *upgrade,
 extern char *migrate_register_merge(List *revisions, const char *message,
 									List *branch_labels,
 									const char *revision);
+extern bool migrate_graph_changed_in_this_xact(void);
 
 /* script.c */
 typedef struct MigrateStatement

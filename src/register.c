@@ -366,6 +366,21 @@ bump_generation(void)
 	generation_bumped_in = migrate_current_lxid();
 }
 
+/*
+ * Whether this transaction has bumped the generation, so that the graph it
+ * reads may hold registrations its generation does not account for (see
+ * bump_generation): catalog.c neither publishes such a graph to the shared
+ * cache nor takes one from it.  A subtransaction abort forgets the bump
+ * here, so catalog.c also refuses to publish from any transaction that has
+ * an xid.
+ */
+bool
+migrate_graph_changed_in_this_xact(void)
+{
+	return generation_bumped_in != InvalidLocalTransactionId &&
+		generation_bumped_in == migrate_current_lxid();
+}
+
 /* Recompute is_head of the given revisions from their children */
 static void
 refresh_is_head(List *ids)
