@@ -315,20 +315,10 @@ diff_comment(Emitter *e, DiffObject *f, DiffObject *t, bool fresh)
 static char *
 grant_target(Emitter *e, DiffObject *o)
 {
-	switch (o->kind)
-	{
-		case DK_TYPE:
-			return psprintf("%s %s", o->subkind == 'd' ? "DOMAIN" : "TYPE",
-							qn(e, o->name));
-		case DK_SEQUENCE:
-			return psprintf("SEQUENCE %s", qn(e, o->name));
-		case DK_FUNCTION:
-			return psprintf("%s %s(%s)",
-							o->subkind == 'p' ? "PROCEDURE" : "FUNCTION",
-							qn(e, o->name), o->args);
-		default:
-			return psprintf("TABLE %s", qn(e, o->name));
-	}
+	/* GRANT names views, materialized views and tables alike as TABLE */
+	if (o->kind == DK_RELATION)
+		return psprintf("TABLE %s", qn(e, o->name));
+	return comment_target(e, o);
 }
 
 /* exploded ACL grouped per grantee, in order: "grantee" -> "privs" */
