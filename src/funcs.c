@@ -116,6 +116,43 @@ revision_ids(const MgGraph *g, const int *idx, int n)
 	return migrate_cstrings_to_text_array(ids, n);
 }
 
+/*
+ * Every revision id as a text datum, made once per cached graph: history
+ * returns a row per revision, and converting 100,000 ids (and their
+ * parents' ids) anew on every call was most of its time.
+ */
+static Datum *
+graph_id_texts(MigrateGraphCache *gc)
+{
+	if (gc->id_texts == NULL)
+	{
+		int			n = mg_graph_count(gc->graph);
+		MemoryContext oldcxt = MemoryContextSwitchTo(gc->cxt);
+		Datum	   *texts = palloc(sizeof(Datum) * Max(n, 1));
+
+		for (int i = 0; i < n; i++)
+			texts[i] = CStringGetTextDatum(mg_graph_rev(gc->graph, i)->id);
+		MemoryContextSwitchTo(oldcxt);
+		gc->id_texts = texts;
+	}
+	return gc->id_texts;
+}
+
+/* A text[] of the ids of revisions idx[0..n-1], from prepared texts */
+static Datum
+id_text_array(const Datum *texts, const int *idx, int n, Datum empty)
+{
+	Datum	   *elems;
+
+	if (n == 0)
+		return empty;
+	elems = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		elems[i] = texts[idx[i]];
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
 /* Which revisions the version rows stand for; error on unknown rows */
 static bool *
 applied_set(MigrateGraphCache *gc, MigrateVersions cur)
@@ -392,6 +429,8 @@ migrate_history(PG_FUNCTION_ARGS)
 	int			n;
 	MgError		err = {0};
 	MemoryContext rowcxt;
+	Datum	   *texts;
+	Datum		empty;
 
 	migrate_init_srf(fcinfo, false);
 	if (range != NULL && range[0] == '\0')
@@ -408,6 +447,8 @@ migrate_history(PG_FUNCTION_ARGS)
 	n = mg_history(gc->graph, cur.ids, cur.n, range, &order, &err);
 	if (n < 0)
 		migrate_raise_graph_error(&err);
+	texts = graph_id_texts(gc);
+	empty = PointerGetDatum(construct_empty_array(TEXTOID));
 	/* a whole graph's worth of rows: free each row's arrays as we go */
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate history row",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -419,11 +460,11 @@ migrate_history(PG_FUNCTION_ARGS)
 		bool		nulls[12] = {0};
 		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
 
-		values[0] = CStringGetTextDatum(r->id);
-		values[1] = revision_ids(gc->graph, r->down, r->ndown);
+		values[0] = texts[idx];
+		values[1] = id_text_array(texts, r->down, r->ndown, empty);
 		values[2] = text_or_null(gc->info[idx].message, &nulls[2]);
-		values[3] = revision_labels(r);
-		values[4] = revision_ids(gc->graph, r->deps, r->ndeps);
+		values[3] = r->nalllabels ? revision_labels(r) : empty;
+		values[4] = id_text_array(texts, r->deps, r->ndeps, empty);
 		values[5] = BoolGetDatum(r->is_head);
 		values[6] = BoolGetDatum(r->is_branch_point);
 		values[7] = BoolGetDatum(r->is_merge_point);

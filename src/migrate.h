@@ -56,6 +56,7 @@ typedef struct MigrateGraphCache
 	Oid			revision_relid; /* catches DROP/CREATE EXTENSION */
 	MgGraph    *graph;
 	MigrateRevInfo *info;
+	Datum	   *id_texts;		/* ids as text datums, built on first need */
 	MemoryContext cxt;
 } MigrateGraphCache;
 
