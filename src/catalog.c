@@ -658,52 +658,39 @@ migrate_versions_purge(void)
 
 /* ---- full rows ---- */
 
+/* Row r of a query selecting a revision's full row (see below) */
+static MigrateRevisionRow *
+spi_revision_row(uint64 r)
+{
+	MigrateRevisionRow *row = palloc0(sizeof(MigrateRevisionRow));
+	const char **items;
+	int			n;
+	bool		isnull;
+	Datum		d;
+
+	row->id = migrate_spi_text(r, 1);
+	n = migrate_spi_text_array(r, 2, &items);
+	row->down_revisions = cstrings_to_list(items, n);
+	n = migrate_spi_text_array(r, 3, &items);
+	row->branch_labels = cstrings_to_list(items, n);
+	n = migrate_spi_text_array(r, 4, &items);
+	row->depends_on = cstrings_to_list(items, n);
+	row->message = migrate_spi_text(r, 5);
+	row->upgrade = migrate_spi_text(r, 6);
+	row->downgrade = migrate_spi_text(r, 7);
+	row->checksum = migrate_spi_text(r, 8);
+	d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9, &isnull);
+	row->created_at = isnull ? 0 : DatumGetTimestampTz(d);
+	row->created_by = migrate_spi_text(r, 10);
+	return row;
+}
+
 MigrateRevisionRow *
 migrate_revision_fetch(const char *id)
 {
-	Oid			save_userid;
-	int			save_sec;
-	MemoryContext cxt = CurrentMemoryContext;
-	MigrateRevisionRow *row = NULL;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(id)};
+	MigrateRevisionRow **rows = migrate_revisions_fetch(&id, 1);
 
-	migrate_catalog_enter(&save_userid, &save_sec);
-	SPI_connect();
-	migrate_spi_exec(SPI_OK_SELECT,
-			"SELECT id, down_revisions, branch_labels, depends_on, message,"
-			" upgrade, downgrade, checksum, created_at, created_by::text"
-			" FROM migrate.revision WHERE id OPERATOR(pg_catalog.=) $1",
-			1, types, values, NULL);
-	if (SPI_processed == 1)
-	{
-		MemoryContext spicxt = MemoryContextSwitchTo(cxt);
-		const char **items;
-		int			n;
-		bool		isnull;
-		Datum		d;
-
-		row = palloc0(sizeof(MigrateRevisionRow));
-		row->id = migrate_spi_text(0, 1);
-		n = migrate_spi_text_array(0, 2, &items);
-		row->down_revisions = cstrings_to_list(items, n);
-		n = migrate_spi_text_array(0, 3, &items);
-		row->branch_labels = cstrings_to_list(items, n);
-		n = migrate_spi_text_array(0, 4, &items);
-		row->depends_on = cstrings_to_list(items, n);
-		row->message = migrate_spi_text(0, 5);
-		row->upgrade = migrate_spi_text(0, 6);
-		row->downgrade = migrate_spi_text(0, 7);
-		row->checksum = migrate_spi_text(0, 8);
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9,
-						  &isnull);
-		row->created_at = isnull ? 0 : DatumGetTimestampTz(d);
-		row->created_by = migrate_spi_text(0, 10);
-		MemoryContextSwitchTo(spicxt);
-	}
-	SPI_finish();
-	migrate_catalog_leave(save_userid, save_sec);
-	return row;
+	return rows[0];
 }
 
 /*
@@ -858,73 +845,119 @@ migrate_record_step(int64 run_id, int stepno, const MgStep *s,
 					const char *id, const char *checksum, bool stamp,
 					TimestampTz started)
 {
+	/*
+	 * One statement per step, so that a long run pays one catalog round
+	 * trip per revision: the CTEs all run under the same snapshot, and the
+	 * rows they touch are distinct.  The applied row is upserted going up,
+	 * deleted going down, left alone by a stamp.
+	 */
+	static const char *const sql[3] = {
+		"WITH del AS (DELETE FROM migrate.version"
+		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1),"
+		" ins AS (INSERT INTO migrate.version (version_num)"
+		"  SELECT pg_catalog.unnest($2) ON CONFLICT DO NOTHING),"
+		" app AS (INSERT INTO migrate.applied (revision, checksum, applied_at, run_id)"
+		"  VALUES ($4, $5, pg_catalog.clock_timestamp(), $3)"
+		"  ON CONFLICT (revision) DO UPDATE SET checksum = excluded.checksum,"
+		"  applied_at = excluded.applied_at, run_id = excluded.run_id),"
+		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction,"
+		"  revision, from_revisions, to_revisions, status, started_at,"
+		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10,"
+		"  pg_catalog.clock_timestamp()))"
+		" SELECT pg_catalog.count(*) FROM del",
+		"WITH del AS (DELETE FROM migrate.version"
+		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1),"
+		" ins AS (INSERT INTO migrate.version (version_num)"
+		"  SELECT pg_catalog.unnest($2) ON CONFLICT DO NOTHING),"
+		" app AS (DELETE FROM migrate.applied"
+		"  WHERE revision OPERATOR(pg_catalog.=) $4),"
+		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction,"
+		"  revision, from_revisions, to_revisions, status, started_at,"
+		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10,"
+		"  pg_catalog.clock_timestamp()))"
+		" SELECT pg_catalog.count(*) FROM del",
+		"WITH del AS (DELETE FROM migrate.version"
+		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1),"
+		" ins AS (INSERT INTO migrate.version (version_num)"
+		"  SELECT pg_catalog.unnest($2) ON CONFLICT DO NOTHING),"
+		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction,"
+		"  revision, from_revisions, to_revisions, status, started_at,"
+		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10,"
+		"  pg_catalog.clock_timestamp()))"
+		" SELECT pg_catalog.count(*) FROM del",
+	};
+	Oid			types[10] = {TEXTARRAYOID, TEXTARRAYOID, INT8OID, TEXTOID,
+		TEXTOID, INT4OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+	TIMESTAMPTZOID};
+	Datum		values[10];
 	Oid			save_userid;
 	int			save_sec;
-	Oid			types[7] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID,
-	TEXTARRAYOID, TIMESTAMPTZOID};
-	Datum		values[7];
+	int			variant = stamp ? 2 : s->upgrade ? 0 : 1;
+	bool		isnull;
+	int64		removed;
+
+	values[0] = migrate_cstrings_to_text_array(s->remove, s->nremove);
+	values[1] = migrate_cstrings_to_text_array(s->add, s->nadd);
+	values[2] = Int64GetDatum(run_id);
+	values[3] = CStringGetTextDatum(id);
+	values[4] = CStringGetTextDatum(checksum ? checksum : "");
+	values[5] = Int32GetDatum(stepno);
+	values[6] = CStringGetTextDatum(stamp ? "stamp" :
+									s->upgrade ? "upgrade" : "downgrade");
+	values[7] = migrate_cstrings_to_text_array(s->from, s->nfrom);
+	values[8] = migrate_cstrings_to_text_array(s->to, s->nto);
+	values[9] = TimestampTzGetDatum(started);
 
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
-
-	for (int i = 0; i < s->nremove; i++)
-	{
-		values[0] = CStringGetTextDatum(s->remove[i]);
-		migrate_spi_exec(SPI_OK_DELETE,
-				"DELETE FROM migrate.version"
-				" WHERE version_num OPERATOR(pg_catalog.=) $1",
-				1, &types[2], values, NULL);
-		if (SPI_processed != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("version row \"%s\" is missing", s->remove[i]),
-					 errdetail("The version table changed while the migration ran.")));
-	}
-	for (int i = 0; i < s->nadd; i++)
-	{
-		values[0] = CStringGetTextDatum(s->add[i]);
-		migrate_spi_exec(SPI_OK_INSERT,
-				"INSERT INTO migrate.version (version_num) VALUES ($1)"
-				" ON CONFLICT DO NOTHING",
-				1, &types[2], values, NULL);
-	}
-
-	if (!stamp)
-	{
-		values[0] = CStringGetTextDatum(id);
-		values[1] = CStringGetTextDatum(checksum ? checksum : "");
-		values[2] = Int64GetDatum(run_id);
-		if (s->upgrade)
-			migrate_spi_exec(SPI_OK_INSERT,
-					"INSERT INTO migrate.applied (revision, checksum, applied_at, run_id)"
-					" VALUES ($1, $2, pg_catalog.clock_timestamp(), $3)"
-					" ON CONFLICT (revision) DO UPDATE SET checksum = excluded.checksum,"
-					" applied_at = excluded.applied_at, run_id = excluded.run_id",
-					3, (Oid[]) {TEXTOID, TEXTOID, INT8OID}, values, NULL);
-		else
-			migrate_spi_exec(SPI_OK_DELETE,
-					"DELETE FROM migrate.applied"
-					" WHERE revision OPERATOR(pg_catalog.=) $1",
-					1, &types[2], values, NULL);
-	}
-
-	values[0] = Int64GetDatum(run_id);
-	values[1] = Int32GetDatum(stepno);
-	values[2] = CStringGetTextDatum(stamp ? "stamp" :
-									s->upgrade ? "upgrade" : "downgrade");
-	values[3] = CStringGetTextDatum(id);
-	values[4] = migrate_cstrings_to_text_array(s->from, s->nfrom);
-	values[5] = migrate_cstrings_to_text_array(s->to, s->nto);
-	values[6] = TimestampTzGetDatum(started);
-	migrate_spi_exec(SPI_OK_INSERT,
-			"INSERT INTO migrate.run_step (run_id, step, direction, revision,"
-			" from_revisions, to_revisions, status, started_at, finished_at)"
-			" VALUES ($1, $2, $3, $4, $5, $6, 'succeeded', $7,"
-			" pg_catalog.clock_timestamp())",
-			7, types, values, NULL);
-
+	migrate_spi_exec(SPI_OK_SELECT, sql[variant], 10, types, values, NULL);
+	removed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	if (removed != s->nremove)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("version rows of the step to \"%s\" are missing", id),
+				 errdetail("The step expected to remove %d version rows and found %d: the version table changed while the migration ran.",
+						   s->nremove, (int) removed)));
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
+}
+
+/*
+ * The full rows of several revisions in one query, in the order asked;
+ * NULL where a revision does not exist.  For running a segment of steps.
+ */
+MigrateRevisionRow **
+migrate_revisions_fetch(const char *const *ids, int n)
+{
+	Oid			save_userid;
+	int			save_sec;
+	MemoryContext cxt = CurrentMemoryContext;
+	MigrateRevisionRow **rows = palloc0(sizeof(MigrateRevisionRow *) * Max(n, 1));
+	Datum		values[1];
+
+	values[0] = migrate_cstrings_to_text_array(ids, n);
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
+					 " upgrade, downgrade, checksum, created_at, created_by::text"
+					 " FROM migrate.revision"
+					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+					 1, (Oid[]) {TEXTARRAYOID}, values, NULL);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		MemoryContext spicxt = MemoryContextSwitchTo(cxt);
+		MigrateRevisionRow *row = spi_revision_row(r);
+
+		MemoryContextSwitchTo(spicxt);
+		for (int i = 0; i < n; i++)
+			if (rows[i] == NULL && strcmp(ids[i], row->id) == 0)
+				rows[i] = row;
+	}
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return rows;
 }
 
 /*

@@ -146,13 +146,29 @@ step_revision_id(const MgStep *s, const MgGraph *g)
 	return NULL;
 }
 
+/* The rows of a segment's revisions, fetched in one query */
+static MigrateRevisionRow **
+fetch_rows(const MgStep *steps, int nsteps, const MgGraph *g)
+{
+	const char **ids = palloc(sizeof(char *) * Max(nsteps, 1));
+	MigrateRevisionRow **rows;
+
+	for (int i = 0; i < nsteps; i++)
+		ids[i] = step_revision_id(&steps[i], g);
+	rows = migrate_revisions_fetch(ids, nsteps);
+	for (int i = 0; i < nsteps; i++)
+		if (rows[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("revision \"%s\" does not exist", ids[i])));
+	return rows;
+}
+
 /* Run one step; returns what migrate_upgrade() reports for it */
 static MigrateStepResult *
 run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
-			  const MgGraph *g)
+			  MigrateRevisionRow *row)
 {
-	const char *id = step_revision_id(s, g);
-	MigrateRevisionRow *row = fetch_row(id);
 	MigrateStepResult *res = palloc0(sizeof(MigrateStepResult));
 	TimestampTz started = GetCurrentTimestamp();
 	const char *kind = op == MIGRATE_OP_STAMP ? "stamp" :
@@ -203,6 +219,7 @@ run_steps(MigrateOperation op, int64 run_id, int stepno, const MgStep *steps,
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile int attempt = 0;
+	MigrateRevisionRow **volatile rows = fetch_rows(steps, nsteps, g);
 
 	if (op == MIGRATE_OP_STAMP)
 	{
@@ -210,7 +227,7 @@ run_steps(MigrateOperation op, int64 run_id, int stepno, const MgStep *steps,
 
 		for (int i = 0; i < nsteps; i++)
 			results = lappend(results, run_step_once(op, run_id, stepno + i,
-													 &steps[i], g));
+													 &steps[i], rows[i]));
 		return results;
 	}
 	for (;;)
@@ -234,7 +251,7 @@ run_steps(MigrateOperation op, int64 run_id, int stepno, const MgStep *steps,
 									  step_revision_id(&steps[i], g));
 				results = lappend(results,
 								  run_step_once(op, run_id, stepno + i,
-												&steps[i], g));
+												&steps[i], rows[i]));
 			}
 			AtEOXact_GUC(true, nestlevel);
 			ReleaseCurrentSubTransaction();

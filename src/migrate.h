@@ -99,6 +99,8 @@ extern void migrate_graph_invalidate(void);
 extern MigrateVersions migrate_versions_read(void);
 extern void migrate_versions_purge(void);
 extern MigrateRevisionRow *migrate_revision_fetch(const char *id);
+extern MigrateRevisionRow **migrate_revisions_fetch(const char *const *ids,
+													 int n);
 extern TimestampTz *migrate_applied_times(MigrateGraphCache *gc);
 extern void migrate_lock_graph(bool exclusive);
 extern void migrate_lock_runner(void);
