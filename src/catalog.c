@@ -851,41 +851,33 @@ migrate_record_step(int64 run_id, int stepno, const MgStep *s,
 	 * rows they touch are distinct.  The applied row is upserted going up,
 	 * deleted going down, left alone by a stamp.
 	 */
-	static const char *const sql[3] = {
-		"WITH del AS (DELETE FROM migrate.version"
-		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1),"
-		" ins AS (INSERT INTO migrate.version (version_num)"
+#define STEP_VERSION_ROWS \
+		"WITH del AS (DELETE FROM migrate.version" \
+		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1)," \
+		" ins AS (INSERT INTO migrate.version (version_num)" \
 		"  SELECT pg_catalog.unnest($2) ON CONFLICT DO NOTHING),"
+#define STEP_RUN_STEP_ROW \
+		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction," \
+		"  revision, from_revisions, to_revisions, status, started_at," \
+		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10," \
+		"  pg_catalog.clock_timestamp()))" \
+		" SELECT pg_catalog.count(*) FROM del"
+	static const char *const sql[3] = {
+		STEP_VERSION_ROWS
 		" app AS (INSERT INTO migrate.applied (revision, checksum, applied_at, run_id)"
 		"  VALUES ($4, $5, pg_catalog.clock_timestamp(), $3)"
 		"  ON CONFLICT (revision) DO UPDATE SET checksum = excluded.checksum,"
 		"  applied_at = excluded.applied_at, run_id = excluded.run_id),"
-		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction,"
-		"  revision, from_revisions, to_revisions, status, started_at,"
-		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10,"
-		"  pg_catalog.clock_timestamp()))"
-		" SELECT pg_catalog.count(*) FROM del",
-		"WITH del AS (DELETE FROM migrate.version"
-		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1),"
-		" ins AS (INSERT INTO migrate.version (version_num)"
-		"  SELECT pg_catalog.unnest($2) ON CONFLICT DO NOTHING),"
+		STEP_RUN_STEP_ROW,
+		STEP_VERSION_ROWS
 		" app AS (DELETE FROM migrate.applied"
 		"  WHERE revision OPERATOR(pg_catalog.=) $4),"
-		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction,"
-		"  revision, from_revisions, to_revisions, status, started_at,"
-		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10,"
-		"  pg_catalog.clock_timestamp()))"
-		" SELECT pg_catalog.count(*) FROM del",
-		"WITH del AS (DELETE FROM migrate.version"
-		"  WHERE version_num OPERATOR(pg_catalog.=) ANY ($1) RETURNING 1),"
-		" ins AS (INSERT INTO migrate.version (version_num)"
-		"  SELECT pg_catalog.unnest($2) ON CONFLICT DO NOTHING),"
-		" stp AS (INSERT INTO migrate.run_step (run_id, step, direction,"
-		"  revision, from_revisions, to_revisions, status, started_at,"
-		"  finished_at) VALUES ($3, $6, $7, $4, $8, $9, 'succeeded', $10,"
-		"  pg_catalog.clock_timestamp()))"
-		" SELECT pg_catalog.count(*) FROM del",
+		STEP_RUN_STEP_ROW,
+		STEP_VERSION_ROWS
+		STEP_RUN_STEP_ROW,
 	};
+#undef STEP_VERSION_ROWS
+#undef STEP_RUN_STEP_ROW
 	Oid			types[10] = {TEXTARRAYOID, TEXTARRAYOID, INT8OID, TEXTOID,
 		TEXTOID, INT4OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
 	TIMESTAMPTZOID};

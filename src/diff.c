@@ -534,6 +534,22 @@ find_column(List *columns, const char *name)
 	return NULL;
 }
 
+/* The object of a list (domain checks, say) with this name, or NULL */
+static DiffObject *
+find_named(List *objects, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		DiffObject *o = lfirst(lc);
+
+		if (strcmp(o->name, name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
 static Phase
 type_phase(DiffObject *o, bool drop)
 {
@@ -745,12 +761,7 @@ diff_type(Emitter *e, DiffObject *f, DiffObject *t)
 		foreach(lc, f->checks)
 		{
 			DiffObject *c = lfirst(lc);
-			DiffObject *ct = NULL;
-			ListCell   *l2;
-
-			foreach(l2, t->checks)
-				if (strcmp(((DiffObject *) lfirst(l2))->name, c->name) == 0)
-				ct = lfirst(l2);
+			DiffObject *ct = find_named(t->checks, c->name);
 			if (ct == NULL || !streq(ct->def, c->def))
 			{
 				emit(e, PH_TYPES, "ALTER DOMAIN %s DROP CONSTRAINT %s",
@@ -766,12 +777,7 @@ diff_type(Emitter *e, DiffObject *f, DiffObject *t)
 		foreach(lc, t->checks)
 		{
 			DiffObject *c = lfirst(lc);
-			DiffObject *cf = NULL;
-			ListCell   *l2;
-
-			foreach(l2, f->checks)
-				if (strcmp(((DiffObject *) lfirst(l2))->name, c->name) == 0)
-				cf = lfirst(l2);
+			DiffObject *cf = find_named(f->checks, c->name);
 			if (cf == NULL || !streq(cf->def, c->def))
 			{
 				emit(e, PH_TYPES, "ALTER DOMAIN %s ADD CONSTRAINT %s %s",
