@@ -13,11 +13,16 @@
 #   MG_KEEP=1        keep the work directory (build tree, logs) after exit
 #   MG_SKIP_APT=1    do not check or install Debian packages
 #   PG_MAJOR         PostgreSQL major version (default 15)
+#   MG_PGROOT        a relocated copy of the PostgreSQL installation (the
+#                    /usr tree of bin, lib, share and include under this
+#                    prefix): build, install and test against it instead
+#                    of the system's, so several trees can be tested on one
+#                    machine at once without installing over each other
 
 # shellcheck shell=bash
 
 PG_MAJOR=${PG_MAJOR:-15}
-PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PGBIN=${MG_PGROOT:-}/usr/lib/postgresql/$PG_MAJOR/bin
 PG_CONFIG=$PGBIN/pg_config
 MG_USER=postgres
 
