@@ -191,7 +191,7 @@ static void
 print_json(PGconn *conn, const char *query, int nparams, const char *const *params)
 {
 	PGresult   *res = pm_exec(conn,
-							  psprintf("SELECT pg_catalog.coalesce(pg_catalog.json_agg(t), '[]')"
+							  psprintf("SELECT COALESCE(pg_catalog.json_agg(t), '[]'::pg_catalog.json)"
 									   " FROM (%s) t", query),
 							  nparams, params);
 
@@ -549,7 +549,13 @@ cmd_current(void)
 	const char *q;
 
 	want_args("current", 0, 0);
-	conn = connect_and_push(NULL);
+
+	/*
+	 * The version rows do not depend on the files, so current does not
+	 * push (as alembic current reads only the version table): it stays as
+	 * cheap as one query in a new session.
+	 */
+	conn = pm_connect();
 	q = psprintf("SELECT revision, message, down_revisions, branch_labels, is_head, applied_at FROM %s()",
 				 pm_fn("migrate_current"));
 	if (opts.json)
@@ -569,7 +575,7 @@ cmd_current(void)
 		}
 		PQclear(res);
 	}
-	finish(conn, false);
+	PQfinish(conn);
 	return EXIT_OK;
 }
 

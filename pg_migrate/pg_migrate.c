@@ -379,6 +379,9 @@ pm_command(PGconn *conn, const char *sql)
 
 /* ---- main ---- */
 
+/* an option's value, without the marker main() puts before "-1" */
+#define OPTARG (optarg[0] == '\001' ? optarg + 1 : optarg)
+
 static void
 add_item(char ***list, int *n, const char *item)
 {
@@ -427,6 +430,14 @@ main(int argc, char **argv)
 	int			optindex;
 
 	progname = get_progname(argv[0]);
+
+	/*
+	 * Relative targets such as "-1" are arguments, not options (Alembic's
+	 * "downgrade -1"): hide them from getopt behind a marker byte.
+	 */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && isdigit((unsigned char) argv[i][1]))
+			argv[i] = psprintf("\001%s", argv[i]);
 	setvbuf(stderr, NULL, _IONBF, 0);
 	opts.dir = getenv("PG_MIGRATE_DIR");
 	opts.dir_given = opts.dir != NULL;
@@ -439,16 +450,16 @@ main(int argc, char **argv)
 		switch (c)
 		{
 			case 'd':
-				opts.dbname = optarg;
+				opts.dbname = OPTARG;
 				break;
 			case 'h':
-				opts.host = optarg;
+				opts.host = OPTARG;
 				break;
 			case 'p':
-				opts.port = optarg;
+				opts.port = OPTARG;
 				break;
 			case 'U':
-				opts.username = optarg;
+				opts.username = OPTARG;
 				break;
 			case 'w':
 				opts.prompt_password = -1;
@@ -457,14 +468,14 @@ main(int argc, char **argv)
 				opts.prompt_password = 1;
 				break;
 			case 'D':
-				opts.dir = optarg;
+				opts.dir = OPTARG;
 				opts.dir_given = true;
 				break;
 			case 'm':
-				opts.message = optarg;
+				opts.message = OPTARG;
 				break;
 			case 'r':
-				opts.range = optarg;
+				opts.range = OPTARG;
 				break;
 			case 'v':
 				opts.verbose = true;
@@ -490,13 +501,13 @@ main(int argc, char **argv)
 				opts.json = true;
 				break;
 			case 3:
-				opts.head = optarg;
+				opts.head = OPTARG;
 				break;
 			case 4:
-				add_item(&opts.branch_labels, &opts.nbranch_labels, optarg);
+				add_item(&opts.branch_labels, &opts.nbranch_labels, OPTARG);
 				break;
 			case 5:
-				add_item(&opts.depends_on, &opts.ndepends_on, optarg);
+				add_item(&opts.depends_on, &opts.ndepends_on, OPTARG);
 				break;
 			case 6:
 				opts.splice = true;
@@ -505,16 +516,16 @@ main(int argc, char **argv)
 				opts.non_transactional = true;
 				break;
 			case 8:
-				opts.rev_id = optarg;
+				opts.rev_id = OPTARG;
 				break;
 			case 9:
 				opts.autogenerate = true;
 				break;
 			case 10:
-				opts.desired = optarg;
+				opts.desired = OPTARG;
 				break;
 			case 11:
-				opts.schema = optarg;
+				opts.schema = OPTARG;
 				break;
 			case 12:
 				opts.sql = true;
@@ -529,7 +540,7 @@ main(int argc, char **argv)
 				opts.purge = true;
 				break;
 			case 16:
-				opts.format = optarg;
+				opts.format = OPTARG;
 				break;
 			default:
 				fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
@@ -557,6 +568,9 @@ main(int argc, char **argv)
 	}
 	opts.args = argv + optind;
 	opts.nargs = argc - optind;
+	for (int i = 0; i < opts.nargs; i++)
+		if (opts.args[i][0] == '\001')
+			opts.args[i]++;
 	if (opts.dbname == NULL)
 		opts.dbname = getenv("DATABASE_URL");
 	if (opts.sql + opts.each + opts.dry_run > 1)
