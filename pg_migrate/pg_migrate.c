@@ -235,7 +235,7 @@ pm_report_error(const PGresult *res, int code)
 		fprintf(stderr, "DETAIL:  %s\n", detail);
 	if (hint)
 		fprintf(stderr, "HINT:  %s\n", hint);
-	if (context && opts.verbose)
+	if (context && (file == NULL || opts.verbose))
 		fprintf(stderr, "CONTEXT:  %s\n", context);
 	exit(code);
 }
