@@ -82,6 +82,7 @@ push_files(PGconn *conn, RevDir *d, bool is_push, bool keep)
 				missing = 0;
 
 	need_1_2("push");
+	pm_pushed = d;
 	appendPQExpBufferChar(json, '[');
 	for (int i = 0; i < d->n; i++)
 	{

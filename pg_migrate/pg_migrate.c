@@ -23,6 +23,7 @@
 
 const char *progname = "pg_migrate";
 Options		opts;
+RevDir	   *pm_pushed;
 
 static char *ext_schema;		/* quoted schema of the extension */
 static int	ext_major,
@@ -196,20 +197,100 @@ pm_malloc(size_t n)
 /* ---- the database ---- */
 
 /*
- * The file a server error is about, from the context line migrate_push
- * adds ('push of revision "x" from file "path"'), or NULL.
+ * Where in the files a server error points: the file (from the context
+ * line migrate_push adds, 'push of revision "x" from file "path"', or from
+ * the revision a script context names, 'upgrade of revision "x", statement
+ * 2, line 5', when this command pushed the files) and the line (the
+ * script's line, from that context, from a detail "(line N) of the upgrade
+ * script", or from the internal position of a syntax error).
  */
 static char *
-error_file(const char *context)
+error_place(const PGresult *res, int *lineno)
 {
-	const char *p;
-	const char *e;
+	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *ipos = PQresultErrorField(res, PG_DIAG_INTERNAL_POSITION);
+	const char *iquery = PQresultErrorField(res, PG_DIAG_INTERNAL_QUERY);
+	char	   *file = NULL;
+	char	   *rev = NULL;
+	const char *section = NULL;
+	int			line = 0;
+	const RevFile *r = NULL;
+	char	   *copy;
+	char	   *save = NULL;
 
-	if (context == NULL || (p = strstr(context, "from file \"")) == NULL)
+	*lineno = 0;
+	if (context == NULL)
 		return NULL;
-	p += strlen("from file \"");
-	e = strchr(p, '"');
-	return e ? pnstrdup(p, e - p) : NULL;
+	copy = pg_strdup(context);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+	{
+		char	   *p;
+
+		if (file == NULL && (p = strstr(l, "from file \"")) != NULL)
+		{
+			char	   *e;
+
+			p += strlen("from file \"");
+			if ((e = strrchr(p, '"')) != NULL)
+				file = pnstrdup(p, e - p);
+		}
+		if (section == NULL &&
+			(strncmp(l, "upgrade ", 8) == 0 || strncmp(l, "downgrade ", 10) == 0) &&
+			(p = strstr(l, " of revision \"")) != NULL)
+		{
+			char	   *e;
+
+			section = l[0] == 'u' ? "upgrade" : "downgrade";
+			p += strlen(" of revision \"");
+			if ((e = strchr(p, '"')) != NULL)
+				rev = pnstrdup(p, e - p);
+			if ((p = strstr(l, ", line ")) != NULL)
+				line = atoi(p + 7);
+		}
+	}
+	if (section == NULL && detail)
+	{
+		if (strstr(detail, "of the upgrade script"))
+			section = "upgrade";
+		else if (strstr(detail, "of the downgrade script"))
+			section = "downgrade";
+	}
+	if (pm_pushed)
+	{
+		for (int i = 0; i < pm_pushed->n && r == NULL; i++)
+			if ((file && strcmp(pm_pushed->files[i].path, file) == 0) ||
+				(file == NULL && rev && strcmp(pm_pushed->files[i].id, rev) == 0))
+				r = &pm_pushed->files[i];
+		if (file == NULL && r)
+			file = r->path;
+	}
+	if (r == NULL || section == NULL)
+		return file;
+	if (line == 0 && detail)
+	{
+		const char *p = strstr(detail, "(line ");
+
+		if (p)
+			line = atoi(p + 6);
+	}
+	if (line == 0 && ipos && iquery)
+	{
+		int			chars = atoi(ipos);
+
+		/* a position counts characters; continuation bytes do not */
+		line = 1;
+		for (const char *q = iquery; *q && chars > 1; q++)
+		{
+			if ((*q & 0xC0) != 0x80)
+				chars--;
+			if (*q == '\n')
+				line++;
+		}
+	}
+	if (line > 0)
+		*lineno = (section[0] == 'u' ? r->line_upgrade : r->line_downgrade) + line - 1;
+	return file;
 }
 
 void
@@ -220,14 +301,17 @@ pm_report_error(const PGresult *res, int code)
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	char	   *file = error_file(context);
+	int			line;
+	char	   *file = error_place(res, &line);
 
 	if (msg == NULL)
 		msg = PQresultErrorMessage(res);
 	if (code == EXIT_ERROR && state && strcmp(state, "42710") == 0 &&
 		(strstr(msg, "its file differs") || strstr(msg, "differ from their files")))
 		code = EXIT_REFUSED;
-	if (file)
+	if (file && line > 0)
+		fprintf(stderr, "%s: error: %s:%d: %s\n", progname, file, line, msg);
+	else if (file)
 		fprintf(stderr, "%s: error: %s: %s\n", progname, file, msg);
 	else
 		fprintf(stderr, "%s: error: %s\n", progname, msg);
@@ -235,7 +319,8 @@ pm_report_error(const PGresult *res, int code)
 		fprintf(stderr, "DETAIL:  %s\n", detail);
 	if (hint)
 		fprintf(stderr, "HINT:  %s\n", hint);
-	if (context && (file == NULL || opts.verbose))
+	/* the push's own context line says what the file name says */
+	if (context && (strncmp(context, "push of revision", 16) != 0 || opts.verbose))
 		fprintf(stderr, "CONTEXT:  %s\n", context);
 	exit(code);
 }

@@ -46,6 +46,8 @@ typedef struct RevFile
 	int			line_id;
 	int			line_revises;
 	int			line_deps;
+	int			line_upgrade;	/* first line of each section's SQL */
+	int			line_downgrade;
 } RevFile;
 
 typedef struct RevDir
@@ -98,6 +100,7 @@ typedef struct Options
 
 /* pg_migrate.c */
 extern const char *progname;
+extern RevDir *pm_pushed;		/* the files being pushed, for messages */
 extern Options opts;
 extern void pg_fatal_exit(int code, const char *fmt,...) pg_attribute_printf(2, 3) pg_attribute_noreturn();
 extern void pm_warning(const char *fmt,...) pg_attribute_printf(1, 2);

@@ -144,11 +144,12 @@ invalid_utf8_line(const unsigned char *s, size_t len)
  * them and trailing white space.  Returns NULL when nothing is left.
  */
 static char *
-section_text(PQExpBuffer b)
+section_text(PQExpBuffer b, int *dropped)
 {
 	char	   *s = b->data;
 	char	   *e;
 
+	*dropped = 0;
 	/* drop whole blank lines at the start, keep the indentation of the first */
 	for (;;)
 	{
@@ -159,6 +160,7 @@ section_text(PQExpBuffer b)
 		if (*p != '\n')
 			break;
 		s = p + 1;
+		(*dropped)++;
 	}
 	e = s + strlen(s);
 	while (e > s && is_space(e[-1]))
@@ -219,6 +221,7 @@ parse_file(RevFile *r, char *text, size_t len)
 			if (state != HEADER)
 				file_error(r->path, line, "a second \"-- migrate:upgrade\" line");
 			state = UP;
+			r->line_upgrade = line + 1;
 			continue;
 		}
 		if (is_marker(l, "-- migrate:downgrade"))
@@ -229,6 +232,7 @@ parse_file(RevFile *r, char *text, size_t len)
 				file_error(r->path, line, "a second \"-- migrate:downgrade\" line");
 			state = DOWN;
 			have_down = true;
+			r->line_downgrade = line + 1;
 			continue;
 		}
 		if (state == UP || state == DOWN)
@@ -317,10 +321,12 @@ parse_file(RevFile *r, char *text, size_t len)
 			file_error(r->path, r->line_id,
 					   "the file name does not start with the revision identifier \"%s\"", r->id);
 	}
-	r->upgrade = section_text(up);
+	r->upgrade = section_text(up, &bad);
+	r->line_upgrade += bad;
 	if (have_down)
 	{
-		r->downgrade = section_text(down);
+		r->downgrade = section_text(down, &bad);
+		r->line_downgrade += bad;
 		if (r->downgrade == NULL)
 			r->downgrade = pm_strdup("");
 	}

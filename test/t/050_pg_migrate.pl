@@ -331,6 +331,14 @@ $node->safe_psql('order_db', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate
 	is($rc, 0, 'push with children before parents in file order');
 	is($node->safe_psql('order_db', q{SELECT string_agg(id, ',' ORDER BY registered) FROM migrate.revision}),
 		'b1,b2,z9,a1', 'registration order: parents first, otherwise file order');
+	# a script failing at run time: file and line, and the push is undone with the run
+	write_file_text("$dir/c1_fails.sql", "-- Revision ID: c1\n-- Revises: a1\n-- migrate:upgrade\nSELECT 1;\nSELECT * FROM no_such_table;\n");
+	($rc, $out, $err) = pgm('-d', 'order_db', 'upgrade', 'c1');
+	is($rc, 1, 'a failing upgrade exits 1');
+	like($err, qr/^pg_migrate: error: \Q$dir\E\/c1_fails\.sql:5: relation "no_such_table" does not exist$/m,
+		'a run-time error names the file and line');
+	is($node->safe_psql('order_db', q{SELECT count(*) FROM migrate.revision WHERE id = 'c1'}), '0',
+		'the push of a failed upgrade is rolled back with it');
 }
 
 # ---- bad input: file and line, exit 6, nothing registered ----
@@ -388,7 +396,7 @@ for my $case (sort keys %bad)
 	write_file_text("$dir/dd1_x.sql", "-- Revision ID: dd1\n-- Revises: ok0001\n-- migrate:upgrade\nSELEC 1;\n");
 	($rc, $out, $err) = pgm('push');
 	is($rc, 1, 'a script the server refuses: exit 1');
-	like($err, qr/^pg_migrate: error: \Q$dir\E\/dd1_x\.sql: syntax error at or near "SELEC"/, 'the server error names the file');
+	like($err, qr/^pg_migrate: error: \Q$dir\E\/dd1_x\.sql:4: syntax error at or near "SELEC"/, 'the server error names the file and line');
 }
 {
 	local $dir = "$tmp/unreadable";
