@@ -44,6 +44,19 @@ need_1_2(const char *what)
 		pg_fatal_exit(EXIT_ERROR, "%s needs version 1.2 of extension \"migrate\"\nHINT:  Run ALTER EXTENSION migrate UPDATE; in the database.", what);
 }
 
+/* A revision id given on the command line: it becomes part of a file name */
+static const char *
+checked_rev_id(void)
+{
+	const char *id = opts.rev_id;
+
+	if (id == NULL)
+		return new_revision_id();
+	if (id[0] == '\0' || id[0] == '.' || strpbrk(id, "/\\@-+: \t\n\r,") != NULL)
+		pg_fatal_exit(EXIT_USAGE, "invalid revision identifier \"%s\": it may not be empty, start with \".\", or contain \"/\", \"@\", \"-\", \"+\", \":\", \",\" or white space", id);
+	return id;
+}
+
 /* ---- pushing ---- */
 
 static PGconn *connect_and_push_for(RevDir **dp, bool keep);
@@ -294,7 +307,7 @@ cmd_revision(void)
 	want_args("revision", 0, 0);
 	d = read_files(true);
 	memset(&r, 0, sizeof(r));
-	r.id = (char *) (opts.rev_id ? opts.rev_id : new_revision_id());
+	r.id = (char *) checked_rev_id();
 	if (revdir_find(d, r.id) >= 0)
 		pg_fatal_exit(EXIT_ERROR, "revision \"%s\" already exists in \"%s\"",
 					  r.id, d->files[revdir_find(d, r.id)].path);
@@ -433,7 +446,7 @@ cmd_merge(void)
 				progname, nheads);
 		exit(EXIT_ERROR);
 	}
-	r.id = (char *) (opts.rev_id ? opts.rev_id : new_revision_id());
+	r.id = (char *) checked_rev_id();
 	if (revdir_find(d, r.id) >= 0)
 		pg_fatal_exit(EXIT_ERROR, "revision \"%s\" already exists", r.id);
 	r.message = (char *) opts.message;

@@ -116,6 +116,8 @@ DO $$ BEGIN RAISE NOTICE 'orders created'; END $$;},
 
 ($rc, $out, $err) = pgm('revision', '-m', 'x', '--rev-id', 'c0ffee000002');
 isnt($rc, 0, 'revision refuses an id that exists');
+($rc, $out, $err) = pgm('revision', '-m', 'x', '--rev-id', '../evil');
+is($rc, 2, 'revision refuses an id that is not a file name');
 
 # ---- push ----
 ($rc, $out, $err) = pgm('push');
