@@ -575,6 +575,7 @@ cmd_current(void)
 	PGresult   *res;
 	const char *q;
 
+	opts.read_only = true;
 	want_args("current", 0, 0);
 
 	/*
@@ -615,6 +616,7 @@ cmd_history(void)
 	const char *params[1] = {opts.range};
 	const char *q;
 
+	opts.read_only = true;
 	want_args("history", 0, 0);
 	conn = connect_and_push_for(&d, false);
 	q = psprintf("SELECT revision, down_revisions, message, branch_labels, depends_on, is_head,"
@@ -678,6 +680,7 @@ cmd_show(void)
 	const char *params[1];
 	const char *q;
 
+	opts.read_only = true;
 	want_args("show", 1, 1);
 	params[0] = opts.args[0];
 	conn = connect_and_push_for(&d, false);
@@ -732,6 +735,7 @@ cmd_heads(void)
 	PGresult   *res;
 	const char *q;
 
+	opts.read_only = true;
 	want_args("heads", 0, 0);
 	conn = connect_and_push_for(NULL, false);
 	q = psprintf("SELECT revision, message, down_revisions, branch_labels, is_real_head, applied FROM %s()",
@@ -763,6 +767,7 @@ cmd_branches(void)
 	PGresult   *res;
 	const char *q;
 
+	opts.read_only = true;
 	want_args("branches", 0, 0);
 	conn = connect_and_push_for(NULL, false);
 	q = psprintf("SELECT revision, message, branch_labels, next_revisions FROM %s()",
@@ -799,6 +804,7 @@ cmd_check(void)
 	const char *params[2] = {NULL, opts.schema};
 	PQExpBuffer desired = createPQExpBuffer();
 
+	opts.read_only = true;
 	want_args("check", 0, 0);
 	if (opts.desired)
 	{
@@ -940,6 +946,7 @@ cmd_graph(void)
 	bool		mermaid;
 	int			n;
 
+	opts.read_only = true;
 	want_args("graph", 0, 0);
 	if (opts.format == NULL || strcmp(opts.format, "dot") == 0)
 		mermaid = false;

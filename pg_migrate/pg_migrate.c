@@ -372,15 +372,25 @@ steps_seen_count(void)
 PGconn *
 pm_connect(void)
 {
-	const char *keywords[8];
-	const char *values[8];
+	const char *keywords[9];
+	const char *values[9];
 	char	   *password = NULL;
+	char	   *options = NULL;
 	PGconn	   *conn;
 	PGresult   *res;
 	int			i;
 
 	if (opts.prompt_password == 1)
 		password = simple_prompt("Password: ", false);
+
+	/*
+	 * A read command runs only the extension's small catalog queries, which
+	 * JIT compilation would slow down by tens of milliseconds in a new
+	 * session; migrations keep the server's setting.  PGOPTIONS is kept.
+	 */
+	if (opts.read_only)
+		options = psprintf("%s -c jit=off",
+						   getenv("PGOPTIONS") ? getenv("PGOPTIONS") : "");
 	for (;;)
 	{
 		i = 0;
@@ -389,6 +399,7 @@ pm_connect(void)
 		keywords[i] = "user", values[i++] = opts.username;
 		keywords[i] = "password", values[i++] = password;
 		keywords[i] = "fallback_application_name", values[i++] = progname;
+		keywords[i] = "options", values[i++] = options;
 		keywords[i] = "dbname", values[i++] = opts.dbname;
 		keywords[i] = NULL, values[i] = NULL;
 		conn = PQconnectdbParams(keywords, values, true);

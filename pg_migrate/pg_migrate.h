@@ -74,6 +74,7 @@ typedef struct Options
 	bool		json;
 	bool		verbose;
 	bool		quiet;
+	bool		read_only;		/* the command only reads: no JIT */
 	/* subcommand options */
 	const char *message;
 	const char *head;
