@@ -505,11 +505,39 @@ run(const char *op, const char *target)
 	}
 	fn = psprintf("migrate_%s", op);
 	params[1] = opts.dry_run ? "true" : "false";
+	if (!opts.quiet && !opts.json && isatty(fileno(stderr)))
+	{
+		/*
+		 * The total for the progress line, estimated from the revisions
+		 * between the version rows and the target; a failure to estimate
+		 * (relative targets, ...) just leaves it out.
+		 */
+		const char *range[1];
+		PGresult   *est;
+
+		range[0] = strcmp(op, "upgrade") == 0 ?
+			psprintf("current:%s", target) : psprintf("%s:current", target);
+		pm_command(conn, "SAVEPOINT pg_migrate_estimate");
+		est = PQexecParams(conn, psprintf("SELECT count(*) FROM %s($1)", pm_fn("migrate_history")),
+						   1, NULL, range, NULL, NULL, 0);
+		if (PQresultStatus(est) == PGRES_TUPLES_OK)
+		{
+			pm_command(conn, "RELEASE SAVEPOINT pg_migrate_estimate");
+			pm_progress_begin(atoi(PQgetvalue(est, 0, 0)));
+		}
+		else
+		{
+			pm_command(conn, "ROLLBACK TO SAVEPOINT pg_migrate_estimate");
+			pm_progress_begin(0);
+		}
+		PQclear(est);
+	}
 	if (opts.json)
 		print_json(conn, psprintf("SELECT * FROM %s($1, $2::pg_catalog.bool)", pm_fn(fn)), 2, params);
 	else
 	{
 		PQclear(pm_exec(conn, psprintf("SELECT 1 FROM %s($1, $2::pg_catalog.bool)", pm_fn(fn)), 2, params));
+		pm_progress_end();
 		if (steps_seen_count() == 0)
 			pm_info("Nothing to %s: the database is already at %s.", op, target);
 	}

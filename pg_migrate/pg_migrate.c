@@ -16,6 +16,7 @@
 #include "postgres_fe.h"
 
 #include <getopt.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/string.h"
@@ -306,6 +307,7 @@ pm_report_error(const PGresult *res, int code)
 
 	if (msg == NULL)
 		msg = PQresultErrorMessage(res);
+	pm_progress_end();
 	if (code == EXIT_ERROR && state && strcmp(state, "42710") == 0 &&
 		(strstr(msg, "its file differs") || strstr(msg, "differ from their files")))
 		code = EXIT_REFUSED;
@@ -331,6 +333,61 @@ pm_report_error(const PGresult *res, int code)
  */
 static int	steps_seen;
 
+/*
+ * A progress line on a terminal: under the "Running ..." lines, stderr
+ * shows the step, the estimated total and the time since the run began,
+ * erased before the next line and at the end.  Off unless stderr is a
+ * terminal (and not --quiet or --json).
+ */
+static int	progress_total = -1;	/* -1: no progress line */
+static struct timeval progress_start;
+static bool progress_shown;
+
+void
+pm_progress_begin(int total)
+{
+	if (opts.quiet || opts.json || !isatty(fileno(stderr)))
+		return;
+	progress_total = total;
+	gettimeofday(&progress_start, NULL);
+}
+
+static void
+progress_erase(void)
+{
+	if (progress_shown)
+	{
+		fputs("\r\033[K", stderr);
+		progress_shown = false;
+	}
+}
+
+void
+pm_progress_end(void)
+{
+	progress_erase();
+	progress_total = -1;
+}
+
+static void
+progress_show(void)
+{
+	struct timeval now;
+	double		elapsed;
+
+	if (progress_total < 0)
+		return;
+	gettimeofday(&now, NULL);
+	elapsed = (now.tv_sec - progress_start.tv_sec) +
+		(now.tv_usec - progress_start.tv_usec) / 1e6;
+	if (progress_total >= steps_seen)
+		fprintf(stderr, "  [step %d of about %d, %.1f s]", steps_seen,
+				progress_total, elapsed);
+	else
+		fprintf(stderr, "  [step %d, %.1f s]", steps_seen, elapsed);
+	progress_shown = true;
+}
+
 static void
 notice_processor(void *arg, const PGresult *res)
 {
@@ -341,6 +398,7 @@ notice_processor(void *arg, const PGresult *res)
 
 	if (msg == NULL)
 		return;
+	progress_erase();
 	if (strncmp(msg, "running ", 8) == 0)
 	{
 		steps_seen++;
@@ -350,6 +408,7 @@ notice_processor(void *arg, const PGresult *res)
 				   pg_toupper((unsigned char) msg[0]), msg + 1);
 			fflush(stdout);
 		}
+		progress_show();
 		return;
 	}
 	if (opts.quiet && severity && strcmp(severity, "NOTICE") == 0)
@@ -361,6 +420,7 @@ notice_processor(void *arg, const PGresult *res)
 		fprintf(stderr, "DETAIL:  %s\n", detail);
 	if (hint)
 		fprintf(stderr, "HINT:  %s\n", hint);
+	progress_show();
 }
 
 int

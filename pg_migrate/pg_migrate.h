@@ -113,6 +113,8 @@ extern PGresult *pm_exec(PGconn *conn, const char *sql, int nparams,
 extern void pm_command(PGconn *conn, const char *sql);
 extern bool pm_ext_at_least(int major, int minor);
 extern int	steps_seen_count(void);
+extern void pm_progress_begin(int total);
+extern void pm_progress_end(void);
 extern void pm_report_error(const PGresult *res, int code) pg_attribute_noreturn();
 extern char *pm_strdup(const char *s);
 extern void *pm_malloc(size_t n);
