@@ -178,6 +178,13 @@ push_files(PGconn *conn, RevDir *d, bool is_push, bool keep)
 	destroyPQExpBuffer(json);
 }
 
+/* Push inside the caller's transaction, committed with it (adopt) */
+void
+pm_push(PGconn *conn, RevDir *d)
+{
+	push_files(conn, d, false, true);
+}
+
 /*
  * Connect, open a transaction and push the files (unless --no-push or
  * there is no directory).  Returns the connection inside the transaction.

@@ -99,6 +99,12 @@ static const Command commands[] = {
 	{"graph", cmd_graph, "graph [--format=dot|mermaid]",
 		"the revision graph, heads and applied revisions marked",
 	"      --format=FORMAT       dot (default) or mermaid\n"},
+	{"import", cmd_import, "import --from=TOOL DIR",
+		"convert another tool's migrations into revision files (no database needed)",
+	"      --from=TOOL           golang-migrate, dbmate, flyway or diesel\n"},
+	{"adopt", cmd_adopt, "adopt --from=TOOL",
+		"push, then stamp the database from TOOL's version table",
+	"      --from=TOOL           golang-migrate, dbmate, flyway, diesel or alembic\n"},
 	{NULL}
 };
 
@@ -578,6 +584,7 @@ main(int argc, char **argv)
 		{"dry-run", no_argument, NULL, 14},
 		{"purge", no_argument, NULL, 15},
 		{"format", required_argument, NULL, 16},
+		{"from", required_argument, NULL, 17},
 		{NULL, 0, NULL, 0}
 	};
 	const Command *cmd = NULL;
@@ -697,6 +704,9 @@ main(int argc, char **argv)
 				break;
 			case 16:
 				opts.format = OPTARG;
+				break;
+			case 17:
+				opts.from = OPTARG;
 				break;
 			default:
 				fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);

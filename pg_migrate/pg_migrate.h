@@ -7,6 +7,7 @@
  *	pg_migrate.c	main: options, connection, queries, messages
  *	revfile.c		revision files: reading, checking, writing
  *	commands.c		the subcommands
+ *	import.c		import and adopt: other tools' migrations and version tables
  *
  *-------------------------------------------------------------------------
  */
@@ -94,6 +95,7 @@ typedef struct Options
 	bool		purge;
 	const char *range;
 	const char *format;
+	const char *from;			/* import, adopt: the other tool */
 	/* positional arguments after the subcommand */
 	char	  **args;
 	int			nargs;
@@ -151,5 +153,11 @@ extern int	cmd_check(void);
 extern int	cmd_export(void);
 extern int	cmd_forget(void);
 extern int	cmd_graph(void);
+extern void pm_push(PGconn *conn, RevDir *d);
+
+/* import.c */
+extern int	cmd_import(void);
+extern int	cmd_adopt(void);
+extern char *import_version_id(const char *tool, const char *version);
 
 #endif							/* PG_MIGRATE_H */
