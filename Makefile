@@ -17,7 +17,11 @@ OBJS = \
 	src/runner.o \
 	src/progress.o \
 	src/worker.o \
-	src/failrec.o
+	src/failrec.o \
+	src/lint.o \
+	src/lint_rules.o \
+	src/lint_live.o \
+	src/lint_measure.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)
@@ -26,7 +30,7 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path lint lint_measure
 
 ISOLATION = concurrent_upgrade
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
