@@ -177,7 +177,9 @@ record_statement(MeasureCtx *mc)
 		{
 			MemoryContext spicxt = MemoryContextSwitchTo(mc->cxt);
 
-			put_row(mc, r->name, mode, rewritten);
+			/* a relation the statement dropped (or a rebuilt index's old self) */
+			put_row(mc, nonode ? psprintf("%s (dropped)", r->name) : r->name,
+					mode, rewritten);
 			MemoryContextSwitchTo(spicxt);
 		}
 	}
@@ -231,10 +233,13 @@ measure_script(MeasureCtx *mc, const char *sql)
 		/* registration let only a whole-script BEGIN ... COMMIT through */
 		if (IsA(rs->stmt, TransactionStmt))
 			continue;
-		text = pnstrdup(sql + start, stoplen);
-		while (start < len && (sql[start] == ' ' || sql[start] == '\n' ||
+		while (stoplen > 0 && (sql[start] == ' ' || sql[start] == '\n' ||
 							   sql[start] == '\t' || sql[start] == '\r'))
+		{
 			start++;
+			stoplen--;
+		}
+		text = pnstrdup(sql + start, stoplen);
 		mc->statement = number;
 		mc->line = line_at(sql, start);
 		SPI_connect();
