@@ -51,6 +51,7 @@ AS 'MODULE_PATHNAME', 'migrate_lint'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.migrate_lint(text)
 IS 'lint findings of the upgrade migrate_upgrade(target) would run, in execution order';
+REVOKE ALL ON FUNCTION @extschema@.migrate_lint(text) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.migrate_lint_measure(target text DEFAULT 'heads')
 RETURNS TABLE (revision text, statement integer, line integer,
