@@ -3,7 +3,11 @@
 -- near misses that do not (the safe alternative, and the same statement on
 -- a table created earlier in the same script or plan).
 --
+-- a test before may have left the extension installed, with revisions
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS migrate;
 CREATE EXTENSION migrate VERSION '1.2';
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, qty int,

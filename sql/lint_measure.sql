@@ -3,7 +3,11 @@
 -- statement, with the locks each statement took and the relations it
 -- rewrote; then everything is rolled back.
 --
+-- a test before may have left the extension installed, with revisions
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS migrate;
 CREATE EXTENSION migrate VERSION '1.2';
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 CREATE TABLE m_orders (id bigint PRIMARY KEY, qty int, note text)

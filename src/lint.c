@@ -185,13 +185,22 @@ typedef struct LintErrorContext
 {
 	const char *revision;
 	const LintStmt *stmt;
+	const char *source;			/* the text errors' positions refer to */
 } LintErrorContext;
 
 static void
 lint_error_callback(void *arg)
 {
 	LintErrorContext *ctx = arg;
+	int			pos = geterrposition();
 
+	/* a syntax error points into the script, not into the caller's query */
+	if (pos > 0 && ctx->source)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(ctx->source);
+	}
 	if (ctx->stmt)
 		errcontext("lint of %s%s%sstatement %d, line %d",
 				   ctx->revision ? "revision \"" : "",
@@ -210,7 +219,7 @@ lint_error_callback(void *arg)
 void
 migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 {
-	LintErrorContext ectx = {revision, NULL};
+	LintErrorContext ectx = {revision, NULL, sql};
 	ErrorContextCallback errcb;
 	List	   *raw;
 	ListCell   *lc;
@@ -230,6 +239,7 @@ migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 	error_context_stack = &errcb;
 
 	raw = migrate_raw_parser(sql);
+	ectx.source = NULL;
 	ls->revision = revision;
 	ls->file_ignores = NIL;
 	ls->lock_timeout_set = false;

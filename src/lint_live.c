@@ -100,7 +100,7 @@ lint_live_summary(Oid relid)
 
 	lint_live_sizes(relid, &have_size, &size, &total, &have_rows, &rows);
 	if (!have_size)
-		return pstrdup("size not known: another session holds an ACCESS EXCLUSIVE lock on it");
+		return pstrdup("size not known: another session holds or awaits an ACCESS EXCLUSIVE lock on it");
 	sz = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
 															Int64GetDatum(total))));
 	if (!have_rows)
