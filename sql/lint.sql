@@ -146,6 +146,15 @@ RESET migrate.lock_timeout;
 -- lock modes come from AlterTableGetLockLevel(): the strongest of the commands
 SELECT rule, lock_mode FROM migrate_lint_sql('ALTER TABLE orders ADD CONSTRAINT c_fk FOREIGN KEY (customer_id) REFERENCES customers, ADD CONSTRAINT q CHECK (qty > 0);');
 
+-- live size: under migrate.lint_small_table, findings whose lock lasts as
+-- long as the work on the table are only info; renames are not size-bound
+SET migrate.lint_small_table = '1MB';
+SELECT * FROM lint('CREATE INDEX ON orders (qty); ALTER TABLE orders RENAME COLUMN note TO remark;');
+SELECT message FROM migrate_lint_sql('CREATE INDEX ON orders (qty);');
+SET migrate.lint_small_table = '100kB';
+SELECT * FROM lint('CREATE INDEX ON orders (qty);');
+RESET migrate.lint_small_table;
+
 -- suppression: before the statement, for named rules or all, or for the file
 SELECT * FROM lint('-- migrate-lint: ignore require-concurrent-index-creation
 CREATE INDEX ON orders (qty);

@@ -44,6 +44,9 @@ PG_FUNCTION_INFO_V1(migrate_lint_sql);
 /* migrate.lint_fail_on: the lowest severity that refuses a registration */
 static int	migrate_lint_fail_on = -1;
 
+/* migrate.lint_small_table (kB): below it, size-bound findings are info */
+int			migrate_lint_small_table = 0;
+
 static const struct config_enum_entry fail_on_options[] = {
 	{"off", -1, false},
 	{"error", LINT_ERROR, false},
@@ -60,6 +63,11 @@ migrate_lint_init(void)
 							 "off registers every script; error refuses scripts with error findings; warning also those with warnings.",
 							 &migrate_lint_fail_on, -1, fail_on_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("migrate.lint_small_table",
+							"Sets the size below which a table's scans, rewrites and index builds are only reported as info",
+							"Applies to rules whose lock lasts as long as the work on the table; 0 turns it off.",
+							&migrate_lint_small_table, 0, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 }
 
 const char *
@@ -338,14 +346,6 @@ put_findings(FunctionCallInfo fcinfo, List *findings)
 		LintFinding *f = lfirst(lc);
 		Datum		values[LINT_COLS];
 		bool		nulls[LINT_COLS] = {0};
-		bool		have_size,
-					have_rows;
-		int64		size = 0,
-					total = 0,
-					rows = 0;
-
-		lint_live_sizes(f->relid, &have_size, &size, &total, &have_rows,
-						&rows);
 		nulls[0] = f->revision == NULL;
 		if (f->revision)
 			values[0] = CStringGetTextDatum(f->revision);
@@ -360,11 +360,11 @@ put_findings(FunctionCallInfo fcinfo, List *findings)
 		nulls[6] = f->relation == NULL;
 		if (f->relation)
 			values[6] = CStringGetTextDatum(f->relation);
-		nulls[7] = nulls[8] = !have_size;
-		values[7] = Int64GetDatum(size);
-		values[8] = Int64GetDatum(total);
-		nulls[9] = !have_rows;
-		values[9] = Int64GetDatum(rows);
+		nulls[7] = nulls[8] = !f->have_size;
+		values[7] = Int64GetDatum(f->size);
+		values[8] = Int64GetDatum(f->total);
+		nulls[9] = !f->have_rows;
+		values[9] = Int64GetDatum(f->rows);
 		nulls[10] = f->rewrites < 0;
 		values[10] = BoolGetDatum(f->rewrites > 0);
 		values[11] = BoolGetDatum(f->created_in_plan);

@@ -41,6 +41,11 @@ typedef struct LintFinding
 	char	   *relation;		/* as written in the script, or NULL */
 	Oid			relid;			/* the live relation, InvalidOid if none */
 	int			rewrites;		/* 1 yes, 0 no, -1 not known */
+	bool		have_size;		/* size and total read (see lint_live.c) */
+	int64		size;
+	int64		total;
+	bool		have_rows;		/* analyzed at least once */
+	int64		rows;
 	bool		created_in_plan;
 	char	   *message;
 	char	   *hint;
@@ -87,6 +92,7 @@ typedef struct LintState
 } LintState;
 
 /* lint.c */
+extern int	migrate_lint_small_table;
 extern void migrate_lint_init(void);
 extern void migrate_lint_script(LintState *ls, const char *sql,
 								const char *revision);
@@ -102,7 +108,7 @@ extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
 
 /* lint_live.c */
 extern Oid	lint_live_relid(const RangeVar *rel);
-extern char *lint_live_summary(Oid relid);
+extern char *lint_live_summary(const LintFinding *f);
 extern void lint_live_sizes(Oid relid, bool *have_size, int64 *size,
 							int64 *total, bool *have_rows, int64 *rows);
 extern bool lint_live_has_not_null_check(Oid relid, const char *column);

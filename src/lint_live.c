@@ -89,23 +89,17 @@ rows_text(int64 rows)
 
 /* "48 GB, about 310 M rows", for messages */
 char *
-lint_live_summary(Oid relid)
+lint_live_summary(const LintFinding *f)
 {
-	bool		have_size,
-				have_rows;
-	int64		size = 0,
-				total = 0,
-				rows = 0;
 	char	   *sz;
 
-	lint_live_sizes(relid, &have_size, &size, &total, &have_rows, &rows);
-	if (!have_size)
+	if (!f->have_size)
 		return pstrdup("size not known: another session holds or awaits an ACCESS EXCLUSIVE lock on it");
 	sz = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
-															Int64GetDatum(total))));
-	if (!have_rows)
+															Int64GetDatum(f->total))));
+	if (!f->have_rows)
 		return psprintf("%s, never analyzed", sz);
-	return psprintf("%s, about %s", sz, rows_text(rows));
+	return psprintf("%s, about %s", sz, rows_text(f->rows));
 }
 
 /*

@@ -92,6 +92,28 @@ ignored(List *ignores, const char *rule)
 }
 
 /*
+ * Rules whose harm grows with the table: the lock lasts as long as the scan,
+ * rewrite or build.  Renames, drops, key types and lock queues do not shrink
+ * with the table.
+ */
+static bool
+size_bound(const char *rule)
+{
+	static const char *const rules[] = {
+		"adding-field-with-volatile-default", "changing-column-type",
+		"varchar-narrowing", "adding-foreign-key-constraint",
+		"constraint-missing-not-valid", "setting-not-null",
+		"require-concurrent-index-creation", "adding-unique-constraint",
+		"vacuum-full", "cluster"
+	};
+
+	for (int i = 0; i < lengthof(rules); i++)
+		if (strcmp(rules[i], rule) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Record one finding, unless a comment suppresses it.  A finding on a live
  * relation says how big it is: that is what turns a rule into a decision.
  */
@@ -115,9 +137,19 @@ lint_report(LintState *ls, const char *rule, LintSeverity sev,
 	f->created_in_plan = lint_created_in_plan(ls, rel);
 	f->relid = (rel && !f->created_in_plan) ? lint_live_relid(rel) : InvalidOid;
 	f->rewrites = rewrites;
-	if (OidIsValid(f->relid))
+	lint_live_sizes(f->relid, &f->have_size, &f->size, &f->total,
+					&f->have_rows, &f->rows);
+	if (f->have_size && f->total < (int64) migrate_lint_small_table * 1024 &&
+		f->severity > LINT_INFO && size_bound(rule))
+	{
+		/* a long lock on a tiny table is a short one */
+		f->severity = LINT_INFO;
+		f->message = psprintf("%s (%s: %s, under \"migrate.lint_small_table\")",
+							  message, f->relation, lint_live_summary(f));
+	}
+	else if (OidIsValid(f->relid))
 		f->message = psprintf("%s (%s: %s)", message, f->relation,
-							  lint_live_summary(f->relid));
+							  lint_live_summary(f));
 	else
 		f->message = pstrdup(message);
 	f->hint = hint ? pstrdup(hint) : NULL;
