@@ -219,6 +219,12 @@ SELECT migrate_revision('gate', '-- migrate-lint: ignore dropping-column
 ALTER TABLE orders DROP COLUMN legacy;', '', revision => 'g2');
 SET migrate.lint_fail_on = 'off';
 SELECT migrate_revision('gate', 'CREATE INDEX ON orders (amount);', '', revision => 'g3');
+-- pushed again unchanged once the gate is on: not a new script
+SET migrate.lint_fail_on = 'error';
+SELECT migrate_revision('gate, again', 'CREATE INDEX ON orders (amount);', '', revision => 'g3');
+-- changed: judged again
+SELECT migrate_revision('gate', 'CREATE INDEX ON orders (amount, qty);', '', revision => 'g3');
+SELECT upgrade FROM migrate.revision WHERE id = 'g3';
 SET migrate.lint_fail_on = 'sometimes';
 RESET migrate.lint_fail_on;
 

@@ -297,7 +297,8 @@ migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 /* ---- the registration gate ---- */
 
 /*
- * Refuse a script with a finding at or above migrate.lint_fail_on.  The
+ * Refuse a new or changed script with a finding at or above
+ * migrate.lint_fail_on.  The
  * script is linted on its own, against the live database, but without the
  * locks other sessions hold right now: a gate must not depend on what
  * happens to be running.
@@ -307,8 +308,18 @@ migrate_lint_enforce(const char *sql, const char *revision)
 {
 	LintState	ls = {0};
 	ListCell   *lc;
+	MigrateRevisionRow *existing;
 
 	if (migrate_lint_fail_on < 0 || sql == NULL)
+		return;
+
+	/*
+	 * Pushing the same script again (a deploy that syncs every file) is not
+	 * a new script: it was judged when it was registered, or predates the
+	 * gate.
+	 */
+	existing = migrate_revision_fetch(revision);
+	if (existing && existing->upgrade && strcmp(existing->upgrade, sql) == 0)
 		return;
 	ls.skip_live_locks = true;
 	migrate_lint_script(&ls, sql, revision);

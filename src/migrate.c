@@ -42,7 +42,7 @@ _PG_init(void)
 							"The delay doubles with every retry, up to 30 seconds, plus up to half again at random.",
 							&migrate_lock_retry_delay, 200, 1, 30000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
-	migrate_lint_init();		/* migrate.lint_fail_on, see lint.c */
+	migrate_lint_init();		/* migrate.lint_*, see lint.c */
 
 	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
 	{
