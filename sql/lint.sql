@@ -72,12 +72,18 @@ SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN
 SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;');
 SELECT * FROM lint('CREATE TABLE fresh (customer_id bigint); ALTER TABLE fresh ADD FOREIGN KEY (customer_id) REFERENCES customers;');
+-- declared with a new column, a foreign key cannot be NOT VALID
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN customer2_id bigint REFERENCES customers;');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN customer2_id bigint;
+ALTER TABLE orders ADD CONSTRAINT c2_fk FOREIGN KEY (customer2_id) REFERENCES customers NOT VALID;');
 
 -- constraint-missing-not-valid
 SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT qty_positive CHECK (qty > 0);');
 SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT qty_positive;');
 SELECT * FROM lint('CREATE TABLE fresh (qty int); ALTER TABLE fresh ADD CHECK (qty > 0);');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN qty2 int CHECK (qty2 > 0);');
+SELECT * FROM lint('CREATE TABLE fresh (id int); ALTER TABLE fresh ADD COLUMN qty2 int CHECK (qty2 > 0);');
 
 -- setting-not-null
 SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN note SET NOT NULL;');

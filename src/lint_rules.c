@@ -289,6 +289,8 @@ lint_add_column(LintState *ls, const RangeVar *rel, bool newrel,
 	bool		generated = false;
 	bool		unique = false;
 	bool		pk = false;
+	bool		check = false;
+	RangeVar   *references = NULL;
 	const char *why = NULL;
 	int			rewrites = 1;
 	ListCell   *lc;
@@ -316,6 +318,12 @@ lint_add_column(LintState *ls, const RangeVar *rel, bool newrel,
 				break;
 			case CONSTR_UNIQUE:
 				unique = true;
+				break;
+			case CONSTR_CHECK:
+				check = true;
+				break;
+			case CONSTR_FOREIGN:
+				references = c->pktable;
 				break;
 			default:
 				break;
@@ -365,6 +373,23 @@ lint_add_column(LintState *ls, const RangeVar *rel, bool newrel,
 							 cd->colname, pk ? "PRIMARY KEY" : "UNIQUE",
 							 relname_of(rel)),
 					"Add the column, CREATE UNIQUE INDEX CONCURRENTLY in a non-transactional revision, then ADD CONSTRAINT ... USING INDEX.");
+
+	/* a constraint declared with the column cannot be NOT VALID */
+	if (check)
+		lint_report(ls, "constraint-missing-not-valid", LINT_ERROR, lockmode,
+					rel, 0,
+					psprintf("adding column \"%s\" with a CHECK constraint scans all of %s under an ACCESS EXCLUSIVE lock",
+							 cd->colname, relname_of(rel)),
+					"Add the column without it, then ADD CONSTRAINT ... CHECK (...) NOT VALID and VALIDATE CONSTRAINT in a later statement.");
+	if (references)
+	{
+		lint_report(ls, "adding-foreign-key-constraint", LINT_ERROR, lockmode,
+					rel, 0,
+					psprintf("adding column \"%s\" with REFERENCES validates every row of %s while holding a SHARE ROW EXCLUSIVE lock on %s",
+							 cd->colname, relname_of(rel), relname_of(references)),
+					"Add the column without it, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a later statement.");
+		lock_checks(ls, ShareRowExclusiveLock, references);
+	}
 }
 
 /*
