@@ -20,6 +20,7 @@ OBJS = \
 	src/failrec.o \
 	src/lint.o \
 	src/lint_rules.o \
+	src/lint_alter.o \
 	src/lint_live.o \
 	src/lint_measure.o
 

@@ -8,6 +8,7 @@
  *					walk, migrate_lint() and migrate_lint_sql(), the
  *					registration gate (migrate.lint_fail_on)
  *	lint_rules.c	the rules: one raw parse tree in, findings out
+ *	lint_alter.c	the rules of ALTER TABLE, command by command
  *	lint_live.c		what only the server knows: sizes, row estimates,
  *					sessions holding conflicting locks
  *	lint_measure.c	migrate_lint_measure(): the plan run for real, locks
@@ -101,10 +102,22 @@ extern const char *migrate_lint_severity_name(LintSeverity s);
 
 /* lint_rules.c */
 extern void lint_statement(LintState *ls, Node *stmt);
+extern const char *lint_relname(const RangeVar *rel);
+extern bool lint_name_matches(const LintName *n, const char *schema,
+							  const char *name);
+extern void lint_lock_checks(LintState *ls, LOCKMODE lockmode,
+							 const RangeVar *rel);
+extern const char *lint_type_last_name(const TypeName *tn);
+extern const char *lint_small_int_type(const TypeName *tn);
+extern void lint_report_int_pk(LintState *ls, const RangeVar *rel,
+							   const char *col, const char *type);
 extern void lint_report(LintState *ls, const char *rule, LintSeverity sev,
 						LOCKMODE lockmode, const RangeVar *rel, int rewrites,
 						const char *message, const char *hint);
 extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
+
+/* lint_alter.c */
+extern void lint_alter_table(LintState *ls, AlterTableStmt *stmt);
 
 /* lint_live.c */
 extern Oid	lint_live_relid(const RangeVar *rel);
