@@ -27,7 +27,8 @@
 
 /* ======================================================================
  * Lint and lock analysis: what each statement of a pending migration
- * will lock, rewrite and block (lint*.c).
+ * will lock, rewrite and block (lint*.c).  PARALLEL UNSAFE: they switch
+ * to the extension owner to read scripts, take locks and run SPI.
  * ====================================================================== */
 
 CREATE FUNCTION @extschema@.migrate_lint_sql(script text)
@@ -37,7 +38,7 @@ RETURNS TABLE (revision text, statement integer, line integer, rule text,
                rewrites boolean, created_in_plan boolean, message text,
                hint text)
 AS 'MODULE_PATHNAME', 'migrate_lint_sql'
-LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.migrate_lint_sql(text)
 IS 'lint findings of a migration script not yet registered, one row per finding, in statement order';
 
@@ -48,7 +49,7 @@ RETURNS TABLE (revision text, statement integer, line integer, rule text,
                rewrites boolean, created_in_plan boolean, message text,
                hint text)
 AS 'MODULE_PATHNAME', 'migrate_lint'
-LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.migrate_lint(text)
 IS 'lint findings of the upgrade migrate_upgrade(target) would run, in execution order';
 REVOKE ALL ON FUNCTION @extschema@.migrate_lint(text) FROM PUBLIC;
