@@ -149,6 +149,16 @@ SELECT * FROM lint('SET lock_timeout = 0; ALTER TABLE orders DROP COLUMN legacy;
 SELECT * FROM lint('CREATE INDEX CONCURRENTLY ON orders (qty);');
 RESET migrate.lock_timeout;
 
+-- a SET search_path in the script applies to the names after it (generated
+-- scripts begin with one), and not beyond the script
+CREATE SCHEMA lint_s;
+CREATE TABLE lint_s.stock (id bigint, qty int) WITH (autovacuum_enabled = off);
+SELECT rule, relation, total_size IS NOT NULL AS live FROM migrate_lint_sql('CREATE INDEX ON stock (qty);');
+SELECT rule, relation, total_size IS NOT NULL AS live FROM migrate_lint_sql('SET LOCAL search_path = lint_s; CREATE INDEX ON stock (qty);');
+SELECT rule, relation, total_size IS NOT NULL AS live FROM migrate_lint_sql('SET search_path = lint_s; RESET search_path; CREATE INDEX ON stock (qty);');
+SHOW search_path;
+DROP SCHEMA lint_s CASCADE;
+
 -- lock modes come from AlterTableGetLockLevel(): the strongest of the commands
 SELECT rule, lock_mode FROM migrate_lint_sql('ALTER TABLE orders ADD CONSTRAINT c_fk FOREIGN KEY (customer_id) REFERENCES customers, ADD CONSTRAINT q CHECK (qty > 0);');
 

@@ -237,6 +237,7 @@ migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 	int			lined = 0;		/* sql[0..lined) has line - 1 newlines */
 	int			end = 0;
 	int			len;
+	int			nestlevel;
 
 	if (sql == NULL)
 		return;
@@ -281,6 +282,8 @@ migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 		(void) skip_comments(sql, end, len, &dummy, &ls->file_ignores);
 	}
 
+	/* a SET in the script lasts to its end, as it does when it runs */
+	nestlevel = NewGUCNestLevel();
 	for (int i = 0; i < n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -290,6 +293,7 @@ migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 		ls->ignores = stmts[i].ignores;
 		lint_statement(ls, stmts[i].tree);
 	}
+	AtEOXact_GUC(false, nestlevel);
 	ls->ignores = NIL;
 	error_context_stack = errcb.previous;
 }

@@ -374,10 +374,27 @@ lint_vacuum(LintState *ls, VacuumStmt *stmt)
 	}
 }
 
+/*
+ * SET lock_timeout counts for missing-lock-timeout; SET search_path is
+ * applied for the rest of the script (lint.c undoes it at the end), so
+ * later names resolve as they will when the script runs: generated scripts
+ * begin with SET LOCAL search_path.
+ */
 static void
 lint_set(LintState *ls, VariableSetStmt *stmt)
 {
-	if (stmt->name == NULL || strcmp(stmt->name, "lock_timeout") != 0)
+	if (stmt->name == NULL)
+		return;
+	if (strcmp(stmt->name, "search_path") == 0 &&
+		(stmt->kind == VAR_SET_VALUE || stmt->kind == VAR_SET_DEFAULT ||
+		 stmt->kind == VAR_RESET))
+		(void) set_config_option("search_path",
+								 stmt->kind == VAR_SET_VALUE ?
+								 ExtractSetVariableArgs(stmt) : NULL,
+								 PGC_USERSET, PGC_S_SESSION,
+								 stmt->is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET,
+								 true, 0, false);
+	if (strcmp(stmt->name, "lock_timeout") != 0)
 		return;
 	if (stmt->kind == VAR_SET_VALUE)
 	{
