@@ -60,6 +60,7 @@ typedef enum Phase
 	PH_DROP_CONSTRAINTS,
 	PH_DROP_INDEXES,
 	PH_DROP_FUNCS_EARLY,
+	PH_EXTENSIONS,
 	PH_TYPES,
 	PH_SEQUENCES,
 	PH_FUNCTIONS,
@@ -75,11 +76,13 @@ typedef enum Phase
 	PH_TRIGGERS,
 	PH_POLICIES,
 	PH_TABLE_FLAGS,
+	PH_OWNERS,
 	PH_COMMENTS,
 	PH_GRANTS,
 	PH_DROP_FUNCS,
 	PH_DROP_SEQUENCES,
 	PH_DROP_TYPES,
+	PH_DROP_EXTENSIONS,
 	PH_N
 } Phase;
 
@@ -88,6 +91,8 @@ typedef struct Emitter
 	DiffModel  *from;
 	DiffModel  *to;
 	const char *qs;				/* quoted target schema */
+	bool		ownership;		/* compare owners */
+	bool		downgrade;		/* writing the downgrade script */
 	StringInfoData ph[PH_N];
 	int			nstmts;
 	List	   *changes;
@@ -96,6 +101,8 @@ typedef struct Emitter
 
 PG_FUNCTION_INFO_V1(migrate_diff);
 PG_FUNCTION_INFO_V1(migrate_autogenerate);
+
+static void require_arg(FunctionCallInfo fcinfo, int n, const char *name);
 
 static bool
 streq(const char *a, const char *b)
@@ -454,6 +461,100 @@ diff_acl(Emitter *e, DiffObject *f, DiffObject *t, bool fresh)
 	}
 	for (i = prefix ? list_length(kept) : 0; i < list_length(to); i++)
 		grant_entry(e, target, list_nth(to, i));
+}
+
+/*
+ * Owners are compared only when asked for: a desired schema run in the
+ * shadow is owned by whoever runs the diff, and a schema compared with
+ * another one owned by someone else should not change hands by default.
+ * Relations that are re-created get their owner again.
+ */
+static void
+diff_owner(Emitter *e, DiffObject *f, DiffObject *t)
+{
+	if (!e->ownership || t == NULL || t->owner == NULL)
+		return;
+	if (f != NULL && streq(f->owner, t->owner) && !rel_comes(t))
+		return;
+	emit(e, PH_OWNERS, "ALTER %s OWNER TO %s", comment_target(e, t),
+		 quote_identifier(t->owner));
+	if (f != NULL && !streq(f->owner, t->owner))
+		change(e, false, "owner of %s", comment_target(e, t));
+}
+
+/* ---------- extensions ---------- */
+
+/* Does the server have an update path of extension name from one to two? */
+static bool
+extension_has_path(const char *name, const char *from, const char *to)
+{
+	Oid			argtypes[3] = {NAMEOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		found;
+	int			ret;
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(name));
+	values[1] = CStringGetTextDatum(from);
+	values[2] = CStringGetTextDatum(to);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_extension_update_paths($1) p "
+								"WHERE p.source OPERATOR(pg_catalog.=) $2 "
+								"AND p.target OPERATOR(pg_catalog.=) $3 "
+								"AND p.path IS NOT NULL",
+								3, argtypes, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+/*
+ * Extensions of the schema: created before anything that may use them,
+ * dropped after everything that may.  A version is compared only when the
+ * desired schema names one (CREATE EXTENSION ... VERSION).
+ */
+static void
+diff_extension(Emitter *e, DiffObject *f, DiffObject *t)
+{
+	if (t == NULL)
+	{
+		emit(e, PH_DROP_EXTENSIONS, "DROP EXTENSION %s",
+			 quote_identifier(f->name));
+		change(e, true, "extension %s dropped", quote_identifier(f->name));
+		return;
+	}
+	if (f == NULL)
+	{
+		emit(e, PH_EXTENSIONS, "CREATE EXTENSION %s WITH SCHEMA %s%s%s%s",
+			 quote_identifier(t->name), e->qs,
+			 t->def ? " VERSION " : "", t->def ? literal(t->def) : "",
+			 t->options ? " CASCADE" : "");
+		change(e, false, "extension %s created", quote_identifier(t->name));
+		return;
+	}
+	if (f->def == NULL || t->def == NULL || strcmp(f->def, t->def) == 0)
+		return;
+	if (extension_has_path(f->name, f->def, t->def))
+	{
+		emit(e, PH_EXTENSIONS, "ALTER EXTENSION %s UPDATE TO %s",
+			 quote_identifier(t->name), literal(t->def));
+		change(e, false, "extension %s updated from version %s to %s",
+			   quote_identifier(t->name), f->def, t->def);
+	}
+	else if (e->downgrade)
+		appendStringInfo(&e->ph[PH_EXTENSIONS],
+						 "-- extension %s stays at version %s: the server has no update path to version %s\n",
+						 quote_identifier(t->name), literal(f->def),
+						 literal(t->def));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("extension \"%s\" cannot be updated from version \"%s\" to \"%s\"",
+						t->name, f->def, t->def),
+				 errdetail("The server has no update path between these versions."),
+				 errhint("Install that version of the extension on the server, or leave VERSION out of the desired schema.")));
 }
 
 /* ---------- types ---------- */
@@ -1639,8 +1740,8 @@ reset_state(DiffModel *m)
 }
 
 static char *
-diff_one(DiffModel *from, DiffModel *to, const char *target,
-		 List **changes, List **destructive)
+diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
+		 bool downgrade, List **changes, List **destructive)
 {
 	Emitter		e;
 	StringInfoData out;
@@ -1652,11 +1753,14 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 	e.from = from;
 	e.to = to;
 	e.qs = quote_identifier(target);
+	e.ownership = ownership;
+	e.downgrade = downgrade;
 	for (i = 0; i < PH_N; i++)
 		initStringInfo(&e.ph[i]);
 	reset_state(from);
 	reset_state(to);
 
+	merge(&e, DK_EXTENSION, diff_extension);
 	merge(&e, DK_RELATION, relation_state);
 	/* partitions of dropped or re-created tables go with them */
 	while (again)
@@ -1696,6 +1800,10 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 	merge(&e, DK_CONSTRAINT, diff_sub_fk);
 	merge(&e, DK_TRIGGER, diff_sub);
 	merge(&e, DK_POLICY, diff_sub);
+	merge(&e, DK_TYPE, diff_owner);
+	merge(&e, DK_SEQUENCE, diff_owner);
+	merge(&e, DK_FUNCTION, diff_owner);
+	merge(&e, DK_RELATION, diff_owner);
 
 	*changes = e.changes;
 	*destructive = e.destructive;
@@ -1711,7 +1819,8 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 		foreach(lc, e.destructive)
 			appendStringInfo(&out, "--   %s\n", (char *) lfirst(lc));
 	}
-	appendStringInfo(&out, "SET LOCAL search_path = %s;\n", e.qs);
+	/* pg_temp last: a session's temporary types never capture the script's */
+	appendStringInfo(&out, "SET LOCAL search_path = %s, pg_temp;\n", e.qs);
 	appendStringInfoString(&out, "SET LOCAL check_function_bodies = off;\n");
 	for (i = 0; i < PH_N; i++)
 		appendBinaryStringInfo(&out, e.ph[i].data, e.ph[i].len);
@@ -1719,14 +1828,17 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 }
 
 DiffResult *
-diff_models(DiffModel *from, DiffModel *to, const char *target)
+diff_models(DiffModel *from, DiffModel *to, const char *target,
+			bool ownership)
 {
 	DiffResult *r = palloc0(sizeof(DiffResult));
 	List	   *dchanges,
 			   *ddestructive;
 
-	r->upgrade = diff_one(from, to, target, &r->differences, &r->destructive);
-	r->downgrade = diff_one(to, from, target, &dchanges, &ddestructive);
+	r->upgrade = diff_one(from, to, target, ownership, false,
+						  &r->differences, &r->destructive);
+	r->downgrade = diff_one(to, from, target, ownership, true, &dchanges,
+							&ddestructive);
 	r->nchanges = list_length(r->differences);
 	return r;
 }
@@ -1769,12 +1881,34 @@ require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 				 errmsg("argument \"%s\" must not be null", name)));
 }
 
+/*
+ * The optional last argument "ownership" of the 1.2 signatures; the 1.0
+ * signatures (the same C functions under their old symbols) lack it.
+ */
+static bool
+ownership_arg(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_NARGS() <= n)
+		return false;
+	require_arg(fcinfo, n, "ownership");
+	return PG_GETARG_BOOL(n);
+}
+
+PG_FUNCTION_INFO_V1(migrate_diff_1_2);
+
+Datum
+migrate_diff_1_2(PG_FUNCTION_ARGS)
+{
+	return migrate_diff(fcinfo);
+}
+
 Datum
 migrate_diff(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *from_schema;
 	char	   *to_schema;
+	bool		ownership;
 	DiffModel  *from,
 			   *to;
 	DiffResult *r;
@@ -1783,11 +1917,12 @@ migrate_diff(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 1, "to_schema");
 	from_schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	to_schema = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	ownership = ownership_arg(fcinfo, 2);
 
 	InitMaterializedSRF(fcinfo, 0);
 	from = diff_read_schema(from_schema, CurrentMemoryContext);
 	to = diff_read_schema(to_schema, CurrentMemoryContext);
-	r = diff_models(from, to, from_schema);
+	r = diff_models(from, to, from_schema, ownership);
 	if (r->upgrade == NULL)
 	{
 		ereport(NOTICE,
@@ -1852,6 +1987,14 @@ register_revision(const char *message, const char *upgrade,
 	return result;
 }
 
+PG_FUNCTION_INFO_V1(migrate_autogenerate_1_2);
+
+Datum
+migrate_autogenerate_1_2(PG_FUNCTION_ARGS)
+{
+	return migrate_autogenerate(fcinfo);
+}
+
 Datum
 migrate_autogenerate(PG_FUNCTION_ARGS)
 {
@@ -1860,6 +2003,7 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	char	   *desired;
 	char	   *schema;
 	bool		doregister;
+	bool		ownership;
 	DiffModel  *cur,
 			   *want;
 	DiffResult *r;
@@ -1874,11 +2018,13 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	desired = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	schema = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	doregister = PG_GETARG_BOOL(3);
+	ownership = ownership_arg(fcinfo, 4);
 
 	InitMaterializedSRF(fcinfo, 0);
+	want = shadow_read_desired(desired, schema, CurrentMemoryContext,
+							   ownership);
 	cur = diff_read_schema(schema, CurrentMemoryContext);
-	want = shadow_read_desired(desired, schema, CurrentMemoryContext);
-	r = diff_models(cur, want, schema);
+	r = diff_models(cur, want, schema, ownership);
 	if (r->upgrade == NULL)
 	{
 		ereport(NOTICE,
@@ -1913,9 +2059,9 @@ migrate_diff_against_desired(const char *desired, const char *schema,
 			   *want;
 	DiffResult *r;
 
+	want = shadow_read_desired(desired, schema, CurrentMemoryContext, false);
 	cur = diff_read_schema(schema, CurrentMemoryContext);
-	want = shadow_read_desired(desired, schema, CurrentMemoryContext);
-	r = diff_models(cur, want, schema);
+	r = diff_models(cur, want, schema, false);
 	*ndifferences = r->upgrade ? Max(list_length(r->differences), 1) : 0;
 	if (r->upgrade == NULL)
 		return NULL;

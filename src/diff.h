@@ -34,6 +34,7 @@ typedef enum DiffKind
 	DK_CONSTRAINT,
 	DK_TRIGGER,
 	DK_POLICY,
+	DK_EXTENSION,				/* extensions installed in the schema */
 	DK_NKINDS
 } DiffKind;
 
@@ -61,7 +62,10 @@ typedef struct DiffObject
 	char		subkind;		/* relkind, typtype, prokind, contype */
 	char	   *def;			/* comparable definition */
 	char	   *comment;
-	char	   *acl;			/* exploded ACL, grantee:priv[*],... */
+	char	   *acl;			/* exploded ACL, grantee:priv[*],..., without
+								 * the owner's own entries */
+	char	   *owner;			/* owner's name (types, sequences, functions,
+								 * relations) */
 	char	   *args;			/* function identity arguments */
 	char	   *result;			/* function result type */
 	char	   *reftable;		/* FK: referenced relation */
@@ -97,6 +101,8 @@ typedef struct DiffModel
 extern DiffModel *diff_read_schema(const char *schema, MemoryContext mcxt);
 extern DiffObject *diff_lookup(DiffModel *m, DiffKind kind, const char *key);
 extern char *diff_subkey(const char *table, const char *name);
+extern void diff_replace_kind(DiffModel *m, DiffKind kind, List *objects,
+							  MemoryContext mcxt);
 
 /* diff.c */
 typedef struct DiffResult
@@ -109,11 +115,11 @@ typedef struct DiffResult
 } DiffResult;
 
 extern DiffResult *diff_models(DiffModel *from, DiffModel *to,
-							   const char *target);
+							   const char *target, bool ownership);
 
 /* shadow.c */
 extern DiffModel *shadow_read_desired(const char *desired, const char *schema,
-									  MemoryContext mcxt);
+									  MemoryContext mcxt, bool ownership);
 
 /* for the core's migrate_check(desired, schema) */
 extern char *migrate_diff_against_desired(const char *desired,
