@@ -544,10 +544,14 @@ diff_extension(Emitter *e, DiffObject *f, DiffObject *t)
 			   quote_identifier(t->name), f->def, t->def);
 	}
 	else if (e->downgrade)
+	{
+		/* a script of its own, though it changes nothing */
 		appendStringInfo(&e->ph[PH_EXTENSIONS],
 						 "-- extension %s stays at version %s: the server has no update path to version %s\n",
 						 quote_identifier(t->name), literal(f->def),
 						 literal(t->def));
+		e->nstmts++;
+	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -1935,7 +1939,10 @@ migrate_diff(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 
 		values[0] = CStringGetTextDatum(r->upgrade);
-		values[1] = CStringGetTextDatum(r->downgrade);
+		if (r->downgrade)
+			values[1] = CStringGetTextDatum(r->downgrade);
+		else
+			nulls[1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_NULL();
@@ -1970,7 +1977,10 @@ register_revision(const char *message, const char *upgrade,
 	nsp = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	values[0] = CStringGetTextDatum(message);
 	values[1] = CStringGetTextDatum(upgrade);
-	values[2] = CStringGetTextDatum(downgrade);
+	if (downgrade)
+		values[2] = CStringGetTextDatum(downgrade);
+	else
+		nulls[2] = 'n';
 	ret = SPI_execute_with_args(psprintf("SELECT %s.migrate_revision(message => $1, "
 										 "upgrade => $2, downgrade => $3)",
 										 quote_identifier(nsp)),
@@ -2042,7 +2052,10 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	else
 		nulls[0] = true;
 	values[1] = CStringGetTextDatum(r->upgrade);
-	values[2] = CStringGetTextDatum(r->downgrade);
+	if (r->downgrade)
+		values[2] = CStringGetTextDatum(r->downgrade);
+	else
+		nulls[2] = true;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	PG_RETURN_NULL();
 }

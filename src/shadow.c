@@ -548,6 +548,30 @@ run_extension(CreateExtensionStmt *s, const char *sql, const char *schema,
 }
 
 /*
+ * Offset of the first token at or after loc: the parser's statement
+ * location includes the comments and blank lines before it (pg_dump's
+ * headers), which errors should neither show nor count.
+ */
+static int
+skip_blanks(const char *text, int loc, int end)
+{
+	while (loc < end)
+	{
+		if (text[loc] == ' ' || text[loc] == '\t' || text[loc] == '\n' ||
+			text[loc] == '\r' || text[loc] == '\f')
+			loc++;
+		else if (text[loc] == '-' && loc + 1 < end && text[loc + 1] == '-')
+		{
+			while (loc < end && text[loc] != '\n')
+				loc++;
+		}
+		else
+			break;
+	}
+	return loc;
+}
+
+/*
  * Run desired in a shadow of schema and return its model, allocated in
  * mcxt.  Leaves nothing behind.
  */
@@ -589,7 +613,10 @@ shadow_read_desired(const char *desired, const char *schema,
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
 
 		sc.stmtno = ++n;
-		sc.stmt_location = rs->stmt_location;
+		sc.stmt_location = skip_blanks(text, rs->stmt_location,
+									   rs->stmt_len > 0 ?
+									   rs->stmt_location + rs->stmt_len :
+									   (int) strlen(text));
 		actions[n - 1] = check_statement(rs->stmt, schema, ownership, n);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -623,17 +650,18 @@ shadow_read_desired(const char *desired, const char *schema,
 		foreach(lc, stmts)
 		{
 			RawStmt    *rs = lfirst_node(RawStmt, lc);
-			int			len = rs->stmt_len > 0 ? rs->stmt_len :
-				(int) strlen(text) - rs->stmt_location;
+			int			end = rs->stmt_len > 0 ?
+				rs->stmt_location + rs->stmt_len : (int) strlen(text);
+			int			start = skip_blanks(text, rs->stmt_location, end);
 			char	   *sql;
 			int			ret;
 
 			sc.stmtno = ++n;
 			if (actions[n - 1] == SA_SKIP)
 				continue;
-			sql = pnstrdup(text + rs->stmt_location, len);
+			sql = pnstrdup(text + start, end - start);
 			sc.phase = SHADOW_RUN;
-			sc.stmt_location = rs->stmt_location;
+			sc.stmt_location = start;
 			if (actions[n - 1] == SA_EXTENSION)
 			{
 				DiffObject *ext = run_extension((CreateExtensionStmt *) rs->stmt,
