@@ -18,7 +18,9 @@
  *	 flags, comments, grants; finally drop functions, sequences and types.
  *
  * The downgrade is the same function with the models swapped.  Renames are
- * never guessed: a renamed object is a drop and a create.  Destructive
+ * never guessed: a renamed object is a drop and a create unless the desired
+ * schema declares the rename (diff_rename.c), and a likely one is warned
+ * about.  Destructive
  * changes (dropped tables and columns, type changes that may lose data,
  * re-created tables) are listed in a comment at the top of the script.
  *
@@ -52,6 +54,7 @@
 
 typedef enum Phase
 {
+	PH_RENAMES,
 	PH_DISOWN,
 	PH_DROP_VIEWS,
 	PH_DROP_TRIGGERS,
@@ -83,6 +86,7 @@ typedef enum Phase
 	PH_DROP_SEQUENCES,
 	PH_DROP_TYPES,
 	PH_DROP_EXTENSIONS,
+	PH_UNRENAMES,
 	PH_N
 } Phase;
 
@@ -1745,7 +1749,7 @@ reset_state(DiffModel *m)
 
 static char *
 diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
-		 bool downgrade, List **changes, List **destructive)
+		 bool downgrade, List *renames, List **changes, List **destructive)
 {
 	Emitter		e;
 	StringInfoData out;
@@ -1764,6 +1768,13 @@ diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
 	reset_state(from);
 	reset_state(to);
 
+	/* declared renames: first in an upgrade, last (reversed) in a downgrade */
+	foreach(lc, renames)
+	{
+		emit(&e, downgrade ? PH_UNRENAMES : PH_RENAMES, "%s",
+			 (char *) lfirst(lc));
+		change(&e, false, "%s", (char *) lfirst(lc));
+	}
 	merge(&e, DK_EXTENSION, diff_extension);
 	merge(&e, DK_RELATION, relation_state);
 	/* partitions of dropped or re-created tables go with them */
@@ -1833,21 +1844,41 @@ diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
 
 DiffResult *
 diff_models(DiffModel *from, DiffModel *to, const char *target,
-			bool ownership)
+			bool ownership, List *renames_up, List *renames_down)
 {
 	DiffResult *r = palloc0(sizeof(DiffResult));
 	List	   *dchanges,
 			   *ddestructive;
 
-	r->upgrade = diff_one(from, to, target, ownership, false,
+	r->upgrade = diff_one(from, to, target, ownership, false, renames_up,
 						  &r->differences, &r->destructive);
-	r->downgrade = diff_one(to, from, target, ownership, true, &dchanges,
-							&ddestructive);
+	r->downgrade = diff_one(to, from, target, ownership, true, renames_down,
+							&dchanges, &ddestructive);
 	r->nchanges = list_length(r->differences);
 	return r;
 }
 
 /* ---------- SQL-callable functions ---------- */
+
+/*
+ * Diff schema (read now) against want, through the renames want declares.
+ * warn: also warn about likely renames that were not declared.
+ */
+static DiffResult *
+diff_against(DiffModel *want, const char *schema, bool ownership, bool warn)
+{
+	DiffModel  *cur = diff_read_schema(schema, CurrentMemoryContext);
+	List	   *decls = diff_collect_renames(want);
+	List	   *up = NIL,
+			   *down = NIL;
+
+	if (decls != NIL)
+		cur = diff_apply_renames(cur, decls, schema, CurrentMemoryContext,
+								 &up, &down);
+	if (warn)
+		diff_warn_likely_renames(cur, want);
+	return diff_models(cur, want, schema, ownership, up, down);
+}
 
 static char *
 join_lines(List *l, const char *prefix)
@@ -1913,8 +1944,7 @@ migrate_diff(PG_FUNCTION_ARGS)
 	char	   *from_schema;
 	char	   *to_schema;
 	bool		ownership;
-	DiffModel  *from,
-			   *to;
+	DiffModel  *to;
 	DiffResult *r;
 
 	require_arg(fcinfo, 0, "from_schema");
@@ -1924,9 +1954,8 @@ migrate_diff(PG_FUNCTION_ARGS)
 	ownership = ownership_arg(fcinfo, 2);
 
 	InitMaterializedSRF(fcinfo, 0);
-	from = diff_read_schema(from_schema, CurrentMemoryContext);
 	to = diff_read_schema(to_schema, CurrentMemoryContext);
-	r = diff_models(from, to, from_schema, ownership);
+	r = diff_against(to, from_schema, ownership, true);
 	if (r->upgrade == NULL)
 	{
 		ereport(NOTICE,
@@ -2014,8 +2043,7 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	char	   *schema;
 	bool		doregister;
 	bool		ownership;
-	DiffModel  *cur,
-			   *want;
+	DiffModel  *want;
 	DiffResult *r;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
@@ -2033,8 +2061,7 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	want = shadow_read_desired(desired, schema, CurrentMemoryContext,
 							   ownership);
-	cur = diff_read_schema(schema, CurrentMemoryContext);
-	r = diff_models(cur, want, schema, ownership);
+	r = diff_against(want, schema, ownership, true);
 	if (r->upgrade == NULL)
 	{
 		ereport(NOTICE,
@@ -2068,13 +2095,11 @@ char *
 migrate_diff_against_desired(const char *desired, const char *schema,
 							 int *ndifferences)
 {
-	DiffModel  *cur,
-			   *want;
+	DiffModel  *want;
 	DiffResult *r;
 
 	want = shadow_read_desired(desired, schema, CurrentMemoryContext, false);
-	cur = diff_read_schema(schema, CurrentMemoryContext);
-	r = diff_models(cur, want, schema, false);
+	r = diff_against(want, schema, false, false);
 	*ndifferences = r->upgrade ? Max(list_length(r->differences), 1) : 0;
 	if (r->upgrade == NULL)
 		return NULL;

@@ -115,7 +115,15 @@ typedef struct DiffResult
 } DiffResult;
 
 extern DiffResult *diff_models(DiffModel *from, DiffModel *to,
-							   const char *target, bool ownership);
+							   const char *target, bool ownership,
+							   List *renames_up, List *renames_down);
+
+/* diff_rename.c */
+extern List *diff_collect_renames(DiffModel *want);
+extern DiffModel *diff_apply_renames(DiffModel *cur, List *decls,
+									 const char *schema, MemoryContext mcxt,
+									 List **up, List **down);
+extern void diff_warn_likely_renames(DiffModel *cur, DiffModel *want);
 
 /* shadow.c */
 extern DiffModel *shadow_read_desired(const char *desired, const char *schema,
