@@ -97,6 +97,7 @@ typedef struct Emitter
 	const char *qs;				/* quoted target schema */
 	bool		ownership;		/* compare owners */
 	bool		downgrade;		/* writing the downgrade script */
+	bool		strict;			/* refuse a script known to fail on data */
 	StringInfoData ph[PH_N];
 	int			nstmts;
 	List	   *changes;
@@ -1248,9 +1249,33 @@ diff_columns(Emitter *e, DiffObject *f, DiffObject *t)
 		if (cf == NULL || cf->dropped)
 		{
 			StringInfoData buf;
+			bool		fails = c->notnull && c->def == NULL &&
+				!c->identity && !c->generated;
 
+			/*
+			 * NOT NULL without a default fails as soon as the table has a
+			 * row.  An upgrade stops here: only the user knows the value.
+			 * A downgrade (the column's values are gone anyway) adds it
+			 * nullable and says so.
+			 */
+			if (fails && e->strict && !e->downgrade)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						 errmsg("cannot add column \"%s.%s\" as NOT NULL without a default",
+								t->name, c->name),
+						 errdetail("The upgrade would fail on a table that has rows: they have no value for the new column."),
+						 errhint("Give the column a DEFAULT in the desired schema, or add it without NOT NULL, fill it in a revision of your own, and add NOT NULL in the next one.")));
+			if (fails && e->downgrade)
+			{
+				c->notnull = false;
+				appendStringInfo(&e->ph[PH_COLUMNS],
+								 "-- column %s.%s comes back without NOT NULL: its values are gone; fill it, then ALTER TABLE %s ALTER COLUMN %s SET NOT NULL\n",
+								 quote_identifier(t->name), cn, tn, cn);
+			}
 			initStringInfo(&buf);
 			column_def(&buf, c);
+			if (fails && e->downgrade)
+				c->notnull = true;
 			emit(e, PH_COLUMNS, "ALTER TABLE %s ADD COLUMN %s", tn, buf.data);
 			if (c->comment)
 				emit(e, PH_COMMENTS, "COMMENT ON COLUMN %s.%s IS %s", tn, cn,
@@ -1265,7 +1290,13 @@ diff_columns(Emitter *e, DiffObject *f, DiffObject *t)
 							 !streq(cf->identity_opts, c->identity_opts)))
 			emit(e, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
 				 tn, cn);
-		if (cf->def && !c->generated && (retype || !streq(cf->def, c->def)))
+		/*
+		 * A new default replaces the old one: SET DEFAULT alone.  It is
+		 * dropped first only when it goes, or when the type changes (the
+		 * old default may not cast to the new type).
+		 */
+		if (cf->def && !c->generated &&
+			(retype ? true : (c->def == NULL)))
 			emit(e, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
 				 tn, cn);
 		if (retype)
@@ -1623,6 +1654,31 @@ sub_word(DiffObject *o)
 }
 
 /*
+ * The key a foreign key relies on (a primary key, a unique constraint or a
+ * unique index of the referenced table), when it changes: the foreign key
+ * must then be dropped before it and added again after, though its own
+ * definition is unchanged.
+ */
+static DiffObject *
+fk_key_changed(Emitter *e, DiffObject *fk)
+{
+	DiffObject *k;
+	char	   *key;
+
+	if (fk->refkey == NULL)
+	{
+		DiffObject *r = rel(e->from, fk->reftable);
+
+		return r != NULL && r->keys_changed ? r : NULL;
+	}
+	key = diff_subkey(fk->reftable, fk->refkey);
+	k = diff_lookup(e->from, DK_CONSTRAINT, key);
+	if (k == NULL)
+		k = diff_lookup(e->from, DK_INDEX, key);
+	return k != NULL && k->keys_changed ? k : NULL;
+}
+
+/*
  * A sub-object is recreated regardless of its definition when something it
  * hangs on changes under it.
  */
@@ -1634,7 +1690,7 @@ sub_forced(Emitter *e, DiffObject *f)
 	if (f->kind == DK_CONSTRAINT && f->subkind == 'f' && f->reftable)
 	{
 		r = rel(e->from, f->reftable);
-		return r == NULL || rel_goes(r) || r->keys_changed;
+		return r == NULL || rel_goes(r) || fk_key_changed(e, f) != NULL;
 	}
 	if (f->kind == DK_TRIGGER || f->kind == DK_POLICY)
 	{
@@ -1663,6 +1719,22 @@ diff_sub(Emitter *e, DiffObject *f, DiffObject *t)
 		{
 			diff_comment(e, f, t, false);
 			return;
+		}
+		if (streq(f->def, t->def) && f->kind == DK_CONSTRAINT &&
+			f->subkind == 'f' && fk_key_changed(e, f) != NULL)
+		{
+			DiffObject *k = fk_key_changed(e, f);
+
+			appendStringInfo(&e->ph[PH_DROP_FKEYS],
+							 "-- foreign key %s on %s is unchanged: it is dropped and added again because %s, which it relies on, is re-created\n",
+							 quote_identifier(f->name),
+							 quote_identifier(f->table),
+							 k->kind == DK_RELATION ?
+							 psprintf("a key of table %s", quote_identifier(k->name)) :
+							 psprintf("%s %s on %s",
+									  k->kind == DK_INDEX ? "unique index" : "key",
+									  quote_identifier(k->name),
+									  quote_identifier(k->table)));
 		}
 		drop_sub(e, f);
 		create_sub(e, t);
@@ -1699,10 +1771,12 @@ mark_keys(Emitter *e, DiffObject *f, DiffObject *t)
 		return;
 	if (t != NULL && streq(f->def, t->def))
 		return;
+	f->keys_changed = true;
 	pf = rel(e->from, f->table);
 	if (pf)
 		pf->keys_changed = true;
 }
+
 
 static void
 diff_sub_nonfk(Emitter *e, DiffObject *f, DiffObject *t)
@@ -1749,7 +1823,8 @@ reset_state(DiffModel *m)
 
 static char *
 diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
-		 bool downgrade, List *renames, List **changes, List **destructive)
+		 bool strict, bool downgrade, List *renames, List **changes,
+		 List **destructive)
 {
 	Emitter		e;
 	StringInfoData out;
@@ -1763,6 +1838,7 @@ diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
 	e.qs = quote_identifier(target);
 	e.ownership = ownership;
 	e.downgrade = downgrade;
+	e.strict = strict;
 	for (i = 0; i < PH_N; i++)
 		initStringInfo(&e.ph[i]);
 	reset_state(from);
@@ -1844,16 +1920,17 @@ diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
 
 DiffResult *
 diff_models(DiffModel *from, DiffModel *to, const char *target,
-			bool ownership, List *renames_up, List *renames_down)
+			bool ownership, bool strict, List *renames_up,
+			List *renames_down)
 {
 	DiffResult *r = palloc0(sizeof(DiffResult));
 	List	   *dchanges,
 			   *ddestructive;
 
-	r->upgrade = diff_one(from, to, target, ownership, false, renames_up,
-						  &r->differences, &r->destructive);
-	r->downgrade = diff_one(to, from, target, ownership, true, renames_down,
-							&dchanges, &ddestructive);
+	r->upgrade = diff_one(from, to, target, ownership, strict, false,
+						  renames_up, &r->differences, &r->destructive);
+	r->downgrade = diff_one(to, from, target, ownership, strict, true,
+							renames_down, &dchanges, &ddestructive);
 	r->nchanges = list_length(r->differences);
 	return r;
 }
@@ -1862,10 +1939,12 @@ diff_models(DiffModel *from, DiffModel *to, const char *target,
 
 /*
  * Diff schema (read now) against want, through the renames want declares.
- * warn: also warn about likely renames that were not declared.
+ * generating: the scripts are meant to run, so warn about likely renames
+ * that were not declared and refuse a script known to fail on data.
  */
 static DiffResult *
-diff_against(DiffModel *want, const char *schema, bool ownership, bool warn)
+diff_against(DiffModel *want, const char *schema, bool ownership,
+			 bool generating)
 {
 	DiffModel  *cur = diff_read_schema(schema, CurrentMemoryContext);
 	List	   *decls = diff_collect_renames(want);
@@ -1875,9 +1954,9 @@ diff_against(DiffModel *want, const char *schema, bool ownership, bool warn)
 	if (decls != NIL)
 		cur = diff_apply_renames(cur, decls, schema, CurrentMemoryContext,
 								 &up, &down);
-	if (warn)
+	if (generating)
 		diff_warn_likely_renames(cur, want);
-	return diff_models(cur, want, schema, ownership, up, down);
+	return diff_models(cur, want, schema, ownership, generating, up, down);
 }
 
 static char *

@@ -69,6 +69,7 @@ typedef struct DiffObject
 	char	   *args;			/* function identity arguments */
 	char	   *result;			/* function result type */
 	char	   *reftable;		/* FK: referenced relation */
+	char	   *refkey;			/* FK: the unique index of reftable it uses */
 	char	   *owner_table;	/* sequence: OWNED BY table, or NULL */
 	char	   *owner_column;	/* sequence: OWNED BY column */
 	char	   *defacl;			/* exploded default ACL of the kind */
@@ -86,7 +87,9 @@ typedef struct DiffObject
 	int			state;			/* DIFF_SAME, DIFF_NEW, ... */
 	bool		implicit;		/* dropped along with its parent */
 	bool		touched;		/* column types changed or columns dropped */
-	bool		keys_changed;	/* a key a foreign key may use changes */
+	bool		keys_changed;	/* relation: a key a foreign key may use
+								 * changes; index or constraint: this key
+								 * changes */
 	bool		visited;		/* topological sort */
 } DiffObject;
 
@@ -116,7 +119,8 @@ typedef struct DiffResult
 
 extern DiffResult *diff_models(DiffModel *from, DiffModel *to,
 							   const char *target, bool ownership,
-							   List *renames_up, List *renames_down);
+							   bool strict, List *renames_up,
+							   List *renames_down);
 
 /* diff_rename.c */
 extern List *diff_collect_renames(DiffModel *want);

@@ -629,7 +629,9 @@ read_constraints(Reader *r)
 			  "pg_catalog.pg_get_constraintdef(c.oid, true), "
 			  "pg_catalog.obj_description(c.oid, 'pg_constraint'), "
 			  "CASE WHEN c.contype = 'f' THEN (SELECT f.relname FROM "
-			  " pg_catalog.pg_class f WHERE f.oid = c.confrelid) END "
+			  " pg_catalog.pg_class f WHERE f.oid = c.confrelid) END, "
+			  "CASE WHEN c.contype = 'f' THEN (SELECT k.relname FROM "
+			  " pg_catalog.pg_class k WHERE k.oid = c.conindid) END "
 			  "FROM pg_catalog.pg_constraint c "
 			  "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
 			  "WHERE t.relnamespace = $1 AND c.conparentid = 0 "
@@ -644,6 +646,7 @@ read_constraints(Reader *r)
 		o->def = val(i, 4);
 		o->comment = val(i, 5);
 		o->reftable = val(i, 6);
+		o->refkey = val(i, 7);
 	}
 	MemoryContextSwitchTo(old);
 	finish_kind(r, DK_CONSTRAINT);
