@@ -29,6 +29,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid_d.h"
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -452,6 +453,36 @@ copy_schema_privileges(const char *from, const char *to)
 }
 
 /*
+ * Move an extension the caller owns into the shadow.  The members of a
+ * trusted extension belong to the bootstrap superuser, so its owner cannot
+ * move them: this one statement (fixed text, no user code, undone by the
+ * rollback of the shadow) runs as that superuser.
+ */
+static void
+move_extension(const char *extname, const char *schema)
+{
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		spi_exec(psprintf("ALTER EXTENSION %s SET SCHEMA %s",
+						  quote_identifier(extname),
+						  quote_identifier(schema)),
+				 SPI_OK_UTILITY);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+}
+
+/*
  * CREATE EXTENSION in the desired schema.  The extension's objects must be
  * there for the statements that follow, and the model must say the
  * desired schema has the extension:
@@ -521,10 +552,7 @@ run_extension(CreateExtensionStmt *s, const char *sql, const char *schema,
 		if (extschema)
 			check_qualifier(extschema, schema, stmtno);
 		if (relocatable && mine)
-			spi_exec(psprintf("ALTER EXTENSION %s SET SCHEMA %s",
-							  quote_identifier(s->extname),
-							  quote_identifier(schema)),
-					 SPI_OK_UTILITY);
+			move_extension(s->extname, schema);
 	}
 	else
 	{
