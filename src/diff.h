@@ -7,7 +7,8 @@
  *	  "desired" DDL text into a model.
  *
  * diff_catalog.c reads a model, diff.c compares and emits, shadow.c runs
- * the desired DDL in a rolled-back subtransaction.
+ * the desired DDL in a rolled-back subtransaction, diff_rename.c applies
+ * the renames the desired schema declares.
  *
  * Every object is keyed by its unqualified name (sub-objects by owning
  * relation plus name), and every deparsed fragment is produced while the

@@ -19,6 +19,12 @@
  * Every statement is parsed first: only statements that define schema
  * objects are accepted, and an object explicitly qualified with another
  * schema is refused, so the desired text cannot touch anything else.
+ * pg_dump -s output is accepted as it is: what only sets up its session
+ * (SET, set_config, the \restrict and \unrestrict lines of pg_dump 15.14
+ * and later, CREATE SCHEMA of the schema itself, comments on extensions,
+ * grants on the schema, default privileges) is skipped, and so are owners
+ * unless they are compared.  CREATE EXTENSION is handled apart (see
+ * run_extension).  Errors name the line of the desired text.
  *
  * The model is read into the caller's memory context before the rollback,
  * which frees everything the subtransaction allocated.
