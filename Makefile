@@ -13,6 +13,7 @@ OBJS = \
 	src/funcs.o \
 	src/diff_catalog.o \
 	src/diff.o \
+	src/diff_rename.o \
 	src/shadow.o \
 	src/runner.o \
 	src/progress.o \
@@ -31,7 +32,7 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path lint lint_measure
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure
 
 ISOLATION = concurrent_upgrade lint_blockers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
