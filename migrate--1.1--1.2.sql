@@ -25,6 +25,36 @@
  * ====================================================================== */
 
 
+/*
+ * migrate_diff and migrate_autogenerate gain "ownership" (default false):
+ * owners, and the privileges an owner holds by owning, are compared only
+ * when asked for.  New C symbols; the old ones keep serving databases that
+ * have not run this update.
+ */
+ALTER EXTENSION migrate DROP FUNCTION @extschema@.migrate_diff(text, text);
+DROP FUNCTION @extschema@.migrate_diff(text, text);
+CREATE FUNCTION @extschema@.migrate_diff(from_schema text, to_schema text,
+	ownership boolean DEFAULT false)
+RETURNS TABLE (upgrade text, downgrade text)
+AS 'MODULE_PATHNAME', 'migrate_diff_1_2'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_diff(text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.migrate_diff(text, text, boolean) IS
+'script turning schema from_schema into to_schema, and back; owners only if ownership';
+
+ALTER EXTENSION migrate DROP FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean);
+DROP FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean);
+CREATE FUNCTION @extschema@.migrate_autogenerate(message text, desired text,
+	schema text DEFAULT 'public', register boolean DEFAULT true,
+	ownership boolean DEFAULT false)
+RETURNS TABLE (revision text, upgrade text, downgrade text)
+AS 'MODULE_PATHNAME', 'migrate_autogenerate_1_2'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) IS
+'diff a schema against desired DDL (pg_dump -s output accepted) run in a throwaway shadow and register the result as a new revision';
+
+/* ======================================================================
  * Lint and lock analysis: what each statement of a pending migration
  * will lock, rewrite and block (lint*.c).  PARALLEL UNSAFE: they switch
  * to the extension owner to read scripts, take locks and run SPI.
@@ -61,34 +91,3 @@ LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.migrate_lint_measure(text)
 IS 'runs the pending upgrade statement by statement, reports the locks each took and the relations it rewrote, and rolls everything back';
 REVOKE ALL ON FUNCTION @extschema@.migrate_lint_measure(text) FROM PUBLIC;
-=======
-/*
- * migrate_diff and migrate_autogenerate gain "ownership" (default false):
- * owners, and the privileges an owner holds by owning, are compared only
- * when asked for.  New C symbols; the old ones keep serving databases that
- * have not run this update.
- */
-ALTER EXTENSION migrate DROP FUNCTION @extschema@.migrate_diff(text, text);
-DROP FUNCTION @extschema@.migrate_diff(text, text);
-CREATE FUNCTION @extschema@.migrate_diff(from_schema text, to_schema text,
-	ownership boolean DEFAULT false)
-RETURNS TABLE (upgrade text, downgrade text)
-AS 'MODULE_PATHNAME', 'migrate_diff_1_2'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION @extschema@.migrate_diff(text, text, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.migrate_diff(text, text, boolean) IS
-'script turning schema from_schema into to_schema, and back; owners only if ownership';
-
-ALTER EXTENSION migrate DROP FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean);
-DROP FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean);
-CREATE FUNCTION @extschema@.migrate_autogenerate(message text, desired text,
-	schema text DEFAULT 'public', register boolean DEFAULT true,
-	ownership boolean DEFAULT false)
-RETURNS TABLE (revision text, upgrade text, downgrade text)
-AS 'MODULE_PATHNAME', 'migrate_autogenerate_1_2'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) IS
-'diff a schema against desired DDL (pg_dump -s output accepted) run in a throwaway shadow and register the result as a new revision';
-
-/* ===============================================================
