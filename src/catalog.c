@@ -34,12 +34,14 @@
 #include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "jit/jit.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -81,22 +83,75 @@ extension_owner(void)
 }
 
 /*
- * Become the extension owner for catalog access.  SECURITY_LOCAL_USERID_CHANGE
- * keeps SET ROLE and friends from undoing it; transaction abort restores the
- * previous identity on error, so callers only restore on the success path.
+ * Become the extension owner for catalog access, with every setting that
+ * decides what our SQL means pinned.
+ *
+ * Name resolution follows the session's search_path, and the session's temp
+ * schema is searched first for types and relations unless search_path
+ * names it: as the extension owner, an unqualified "::text" could run a
+ * hostile domain's CHECK constraint.  So, besides writing every internal
+ * name qualified, we open a GUC nest level (as a function's SET clause
+ * does) holding search_path = pg_catalog, pg_temp: pg_temp explicitly last
+ * is never searched before pg_catalog, and never for functions and
+ * operators.  jit = off too: our catalog queries are short and must not pay
+ * JIT compilation in every new session.
+ *
+ * SECURITY_LOCAL_USERID_CHANGE keeps SET ROLE and friends from undoing the
+ * identity change.  Transaction (and subtransaction) abort restores both
+ * the identity and the settings on error, so callers only call
+ * migrate_catalog_leave on the success path.  The nest level travels to
+ * migrate_catalog_leave in the upper bits of *save_sec, which callers treat
+ * as opaque (the security context flags use the low bits only).
  */
+#define CATALOG_NEST_SHIFT 16
+
+int
+migrate_pin_settings(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", MIGRATE_SAFE_SEARCH_PATH,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+migrate_unpin_settings(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
 void
 migrate_catalog_enter(Oid *save_userid, int *save_sec)
 {
-	GetUserIdAndSecContext(save_userid, save_sec);
-	SetUserIdAndSecContext(extension_owner(),
-						   *save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	Oid			owner = extension_owner();
+	int			sec;
+	int			nestlevel;
+
+	GetUserIdAndSecContext(save_userid, &sec);
+	Assert(sec < (1 << CATALOG_NEST_SHIFT));
+	SetUserIdAndSecContext(owner, sec | SECURITY_LOCAL_USERID_CHANGE);
+	nestlevel = migrate_pin_settings();
+	*save_sec = sec | (nestlevel << CATALOG_NEST_SHIFT);
 }
 
 void
 migrate_catalog_leave(Oid save_userid, int save_sec)
 {
-	SetUserIdAndSecContext(save_userid, save_sec);
+	migrate_unpin_settings(save_sec >> CATALOG_NEST_SHIFT);
+	SetUserIdAndSecContext(save_userid,
+						   save_sec & ((1 << CATALOG_NEST_SHIFT) - 1));
+}
+
+/* Whether the settings are pinned, as migrate_pin_settings leaves them */
+static bool
+settings_pinned(void)
+{
+	return strcmp(namespace_search_path, MIGRATE_SAFE_SEARCH_PATH) == 0 &&
+		!jit_enabled;
 }
 
 /* ---- SPI helpers ---- */
@@ -147,9 +202,20 @@ migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
 				 Datum *values, const char *nulls)
 {
 	int			rc;
+	int			nestlevel = -1;
 
+	/*
+	 * Every catalog query is planned and run under the pinned settings,
+	 * whoever calls it: a saved plan is revalidated against the search_path
+	 * current when it runs, and a caller outside migrate_catalog_enter (a
+	 * background worker writing the run log) must be immune too.
+	 */
+	if (!settings_pinned())
+		nestlevel = migrate_pin_settings();
 	rc = SPI_execute_plan(prepared_query(sql, nargs, types), values, nulls,
 						  false, 0);
+	if (nestlevel >= 0)
+		migrate_unpin_settings(nestlevel);
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan failed executing query \"%s\": %s",
 			 sql, SPI_result_code_string(rc));
@@ -622,7 +688,7 @@ migrate_versions_read(void)
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
 			"SELECT version_num FROM migrate.version"
-			" ORDER BY version_num COLLATE \"C\"", 0, NULL, NULL, NULL);
+			" ORDER BY version_num COLLATE pg_catalog.\"C\"", 0, NULL, NULL, NULL);
 	v.n = (int) SPI_processed;
 	v.ids = MemoryContextAlloc(cxt, sizeof(char *) * Max(v.n, 1));
 	for (int i = 0; i < v.n; i++)
@@ -933,7 +999,7 @@ migrate_revisions_fetch(const char *const *ids, int n)
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
-					 " upgrade, downgrade, checksum, created_at, created_by::text"
+					 " upgrade, downgrade, checksum, created_at, created_by::pg_catalog.text"
 					 " FROM migrate.revision"
 					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
 					 1, (Oid[]) {TEXTARRAYOID}, values, NULL);

@@ -92,6 +92,10 @@ extern void migrate_spi_exec(int expected, const char *sql, int nargs,
 extern char *migrate_spi_text(int row, int col);
 extern void migrate_check_symbol(const char *symbol, const char *what);
 extern int	migrate_spi_text_array(int row, int col, const char ***out);
+/* what every statement run with the extension owner's rights resolves in */
+#define MIGRATE_SAFE_SEARCH_PATH "pg_catalog, pg_temp"
+extern int	migrate_pin_settings(void);
+extern void migrate_unpin_settings(int nestlevel);
 extern void migrate_catalog_enter(Oid *save_userid, int *save_sec);
 extern void migrate_catalog_leave(Oid save_userid, int save_sec);
 extern MigrateGraphCache *migrate_graph_get(void);
