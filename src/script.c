@@ -301,22 +301,38 @@ migrate_script_split(const char *sql, const char *revision, const char *which)
 	return result;
 }
 
+/*
+ * Run one statement through SPI.  debug_query_string points at the
+ * statement's text while it runs, so that log lines and error reports show
+ * it; it is put back whatever happens, since after an error the text is
+ * freed with the run's memory and the next error report (an outer
+ * exception block may catch this one) would read it.
+ */
 static void
 run_statement(const ScriptStatement *st)
 {
 	const char *save_debug_query = debug_query_string;
-	int			rc;
 
-	debug_query_string = st->sql;
-	migrate_progress_statement(st->number, st->sql);
-	pgstat_report_activity(STATE_RUNNING, migrate_progress_activity(st->sql));
-	rc = SPI_execute(st->sql, false, 0);
-	if (rc < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("statement could not be run by migrate: %s",
-						SPI_result_code_string(rc))));
-	debug_query_string = save_debug_query;
+	PG_TRY();
+	{
+		int			rc;
+
+		debug_query_string = st->sql;
+		migrate_progress_statement(st->number, st->sql);
+		pgstat_report_activity(STATE_RUNNING,
+							   migrate_progress_activity(st->sql));
+		rc = SPI_execute(st->sql, false, 0);
+		if (rc < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("statement could not be run by migrate: %s",
+							SPI_result_code_string(rc))));
+	}
+	PG_FINALLY();
+	{
+		debug_query_string = save_debug_query;
+	}
+	PG_END_TRY();
 	pgstat_report_activity(STATE_RUNNING, save_debug_query);
 }
 
