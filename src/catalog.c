@@ -627,8 +627,82 @@ migrate_graph_invalidate(void)
 }
 
 /*
+ * Who owns a loaded graph, and how long it lives.
+ *
+ * This file owns every loaded graph.  migrate_graph_get() returns the
+ * current one, valid until the next call of migrate_graph_get() or of
+ * anything that may call it: any API function, so any revision script.
+ * Code that keeps using a graph across such calls (a run, whose scripts may
+ * register revisions and then read the graph again) pins it: a pinned graph
+ * that a newer generation replaces is set aside, not freed, and freed when
+ * its last pin goes.  Pins do not outlive the transaction: at its end
+ * (commit or abort, so an error between pin and unpin leaks nothing) every
+ * set-aside graph is freed and the pin count of the current one cleared.
+ */
+static List *orphaned_graphs = NIL;	/* pinned graphs no longer current */
+static bool graph_xact_callback_registered = false;
+
+static void
+release_graph(MigrateGraphCache *gc)
+{
+	if (gc->pins > 0)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+		gc->orphaned = true;
+		orphaned_graphs = lappend(orphaned_graphs, gc);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	else
+		MemoryContextDelete(gc->cxt);
+}
+
+static void
+graph_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT &&
+		event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_PREPARE)
+		return;
+	foreach(lc, orphaned_graphs)
+		MemoryContextDelete(((MigrateGraphCache *) lfirst(lc))->cxt);
+	list_free(orphaned_graphs);
+	orphaned_graphs = NIL;
+	if (graph_cache != NULL)
+		graph_cache->pins = 0;
+}
+
+/* The current graph, pinned until migrate_graph_unpin (or transaction end) */
+MigrateGraphCache *
+migrate_graph_pin(void)
+{
+	MigrateGraphCache *gc = migrate_graph_get();
+
+	if (!graph_xact_callback_registered)
+	{
+		RegisterXactCallback(graph_xact_callback, NULL);
+		graph_xact_callback_registered = true;
+	}
+	gc->pins++;
+	return gc;
+}
+
+void
+migrate_graph_unpin(MigrateGraphCache *gc)
+{
+	Assert(gc->pins > 0);
+	if (--gc->pins > 0 || !gc->orphaned)
+		return;
+	orphaned_graphs = list_delete_ptr(orphaned_graphs, gc);
+	MemoryContextDelete(gc->cxt);
+}
+
+/*
  * The revision graph as this transaction sees it, loaded at most once per
- * graph generation.  The returned entry stays valid until the next call.
+ * graph generation.  The returned entry stays valid until the next call,
+ * unless pinned (migrate_graph_pin).
  *
  * A backend that has no graph of the generation it sees takes it from the
  * shared cache (graphcache.c) when it can, and otherwise reads the rows and
@@ -662,7 +736,7 @@ migrate_graph_get(void)
 			fresh = load_graph(relid, shared &&
 							   !TransactionIdIsValid(GetTopTransactionIdIfAny()));
 		if (graph_cache != NULL)
-			MemoryContextDelete(graph_cache->cxt);
+			release_graph(graph_cache);
 		graph_cache = fresh;
 	}
 	SPI_finish();

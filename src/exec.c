@@ -164,6 +164,41 @@ fetch_rows(const MgStep *steps, int nsteps, const MgGraph *g)
 	return rows;
 }
 
+/*
+ * How many revision scripts this backend is running, one inside the other.
+ * A script may read the graph (migrate_heads, migrate_current...) and
+ * register revisions, but not start another run: it would plan against
+ * version rows that do not yet record the step it is part of, and run that
+ * step again, recursively.
+ */
+static int	script_depth = 0;
+
+void
+migrate_refuse_nested_run(const char *what)
+{
+	if (script_depth > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot run %s from inside a revision script", what),
+				 errdetail("A migration run is in progress in this session and its current step has not been recorded yet."),
+				 errhint("Revision scripts may read the revision graph and register revisions; run migrations from outside them.")));
+}
+
+static void
+run_script_counted(const char *script, const char *id, const char *which)
+{
+	script_depth++;
+	PG_TRY();
+	{
+		migrate_script_run(script, id, which);
+	}
+	PG_FINALLY();
+	{
+		script_depth--;
+	}
+	PG_END_TRY();
+}
+
 /* Run one step; returns what migrate_upgrade() reports for it */
 static MigrateStepResult *
 run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
@@ -180,7 +215,7 @@ run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 					join_ids(s->from, s->nfrom), join_ids(s->to, s->nto),
 					row->message ? row->message : "")));
 	if (op != MIGRATE_OP_STAMP)
-		migrate_script_run(step_script(s, row), row->id,
+		run_script_counted(step_script(s, row), row->id,
 						   s->upgrade ? "upgrade" : "downgrade");
 	migrate_record_step(run_id, stepno, s, row->id, row->checksum,
 						op == MIGRATE_OP_STAMP, started);
@@ -296,7 +331,15 @@ MigrateStepResult *
 migrate_run_step(MigrateOperation op, int64 run_id, int stepno,
 				 const MgStep *s, const MgGraph *g)
 {
-	return linitial(run_steps(op, run_id, stepno, s, 1, g));
+	MigrateGraphCache *gc = migrate_graph_pin();
+	MigrateStepResult *res;
+
+	/* the caller took g from migrate_graph_get() just now */
+	if (gc->graph != g)
+		elog(ERROR, "revision graph changed between planning a step and running it");
+	res = linitial(run_steps(op, run_id, stepno, s, 1, g));
+	migrate_graph_unpin(gc);
+	return res;
 }
 
 void
@@ -345,11 +388,13 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 	List	   *results;
 
 	migrate_failure_forget();
+	migrate_refuse_nested_run(migrate_operation_name(op));
 	check_target(target);
 	migrate_lock_graph(false);
 	migrate_lock_runner();
 	migrate_dirty_check();
-	gc = migrate_graph_get();
+	/* pinned: the scripts may register revisions and read the graph again */
+	gc = migrate_graph_pin();
 	cur = migrate_versions_read();
 	if (purge)
 	{
@@ -394,6 +439,7 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 		CurrentResourceOwner = oldowner;
 	}
 
+	migrate_graph_unpin(gc);
 	if (final_versions)
 		*final_versions = migrate_versions_read();
 	return results;

@@ -58,6 +58,8 @@ typedef struct MigrateGraphCache
 	MigrateRevInfo *info;
 	Datum	   *id_texts;		/* ids as text datums, built on first need */
 	MemoryContext cxt;
+	int			pins;			/* runs reading it; see migrate_graph_pin */
+	bool		orphaned;		/* replaced while pinned: freed at unpin */
 } MigrateGraphCache;
 
 /* One version row list, as read from migrate.version */
@@ -100,6 +102,8 @@ extern void migrate_catalog_enter(Oid *save_userid, int *save_sec);
 extern void migrate_catalog_leave(Oid save_userid, int save_sec);
 extern MigrateGraphCache *migrate_graph_get(void);
 extern void migrate_graph_invalidate(void);
+extern MigrateGraphCache *migrate_graph_pin(void);
+extern void migrate_graph_unpin(MigrateGraphCache *gc);
 extern MigrateVersions migrate_versions_read(void);
 extern void migrate_versions_purge(void);
 extern MigrateRevisionRow *migrate_revision_fetch(const char *id);
@@ -173,6 +177,7 @@ extern char *migrate_offline_sql(MigrateOperation op, const char *target);
 extern ErrorData *migrate_subxact_abort(MemoryContext oldcxt,
 										ResourceOwner oldowner);
 extern void migrate_check_state(void);
+extern void migrate_refuse_nested_run(const char *what);
 
 /* exec.c, for runs that commit per step (runner.c) */
 extern void migrate_plan(MigrateOperation op, const MgGraph *g,
