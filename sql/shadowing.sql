@@ -126,7 +126,7 @@ SELECT migrate_revision('side', NULL, NULL, revision => 'sh3', down_revisions =>
 SELECT migrate_revision('two', 'CREATE TABLE shadow_t2 (id pg_catalog.int4);',
 						'DROP TABLE shadow_t2;', revision => 'sh2', branch_labels => '{shb}',
 						depends_on => '{sh1}');
-SELECT migrate_revision('side, again', 'SELECT 1;', NULL, revision => 'sh3', down_revisions => '{sh1}');
+SELECT migrate_revision('side, again', 'SELECT 1;', '', revision => 'sh3', down_revisions => '{sh1}');
 SELECT migrate_merge(ARRAY['heads'], 'merge', revision => 'sh4');
 SELECT migrate_revision('by head', NULL, NULL, revision => 'sh5', head => 'sh4');
 SELECT length(migrate_upgrade_sql('heads')) > 0 AS upgrade_sql;

@@ -318,6 +318,7 @@ migrate_text_array_to_list(ArrayType *arr, const char *argname)
 					  &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

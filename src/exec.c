@@ -31,25 +31,6 @@
 #include "migrate.h"
 #include "runner.h"
 
-/*
- * The PG_CATCH half of running code in an internal subtransaction (as
- * PL/pgSQL's exception blocks do): keep the error, roll the subtransaction
- * back, and return to the caller's memory context and resource owner.
- */
-ErrorData *
-migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
-{
-	ErrorData  *edata;
-
-	MemoryContextSwitchTo(oldcxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	return edata;
-}
-
 static void
 check_target(const char *target)
 {

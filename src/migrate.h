@@ -29,6 +29,7 @@
 #include "utils/timestamp.h"
 
 #include "graph.h"
+#include "util.h"
 
 /* Advisory lock keys (two-int4 form): first key spells "migr" */
 #define MIGRATE_LOCK_KEY1		0x6d696772
@@ -174,8 +175,6 @@ extern List *migrate_execute(MigrateOperation op, const char *target,
 							 bool purge, bool dry_run,
 							 MigrateVersions *final_versions);
 extern char *migrate_offline_sql(MigrateOperation op, const char *target);
-extern ErrorData *migrate_subxact_abort(MemoryContext oldcxt,
-										ResourceOwner oldowner);
 extern void migrate_check_state(void);
 extern void migrate_refuse_nested_run(const char *what);
 

@@ -83,26 +83,22 @@ check_id(const char *id, const char *what)
 	if (!mg_valid_revision_id(id, &err))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, id),
+				 errmsg("invalid %s \"%s\"", what, migrate_clip(id)),
 				 err.message ? errdetail("%s", as_sentence(err.message)) : 0,
 				 errhint("Revision identifiers may not contain \"@\", \"-\", \"+\", \":\", white space or control characters, nor be a reserved word.")));
 }
 
+/* Sorting, not comparing every pair: the arrays can be of any length */
 static void
 check_no_duplicates(List *list, const char *argname)
 {
-	ListCell   *a;
-	ListCell   *b;
+	const char *dup = migrate_first_duplicate(list);
 
-	foreach(a, list)
-	{
-		for (b = lnext(list, a); b != NULL; b = lnext(list, b))
-			if (strcmp(lfirst(a), lfirst(b)) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("argument \"%s\" lists \"%s\" more than once",
-								argname, (char *) lfirst(a))));
-	}
+	if (dup != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" lists \"%s\" more than once",
+						argname, migrate_clip(dup))));
 }
 
 static void
@@ -114,10 +110,11 @@ check_labels(List *labels)
 	{
 		MgError		err = {0};
 
+		CHECK_FOR_INTERRUPTS();
 		if (!mg_valid_branch_label(lfirst(lc), &err))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid branch label \"%s\"", (char *) lfirst(lc)),
+					 errmsg("invalid branch label \"%s\"", migrate_clip(lfirst(lc))),
 					 err.message ? errdetail("%s", as_sentence(err.message)) : 0));
 	}
 	check_no_duplicates(labels, "branch_labels");
@@ -217,6 +214,7 @@ check_parents_exist(List *parents, const char *id)
 	{
 		Datum		v[1] = {CStringGetTextDatum(lfirst(lc))};
 
+		CHECK_FOR_INTERRUPTS();
 		if (strcmp(lfirst(lc), id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -230,7 +228,7 @@ check_parents_exist(List *parents, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("down revision \"%s\" of revision \"%s\" does not exist",
-							(char *) lfirst(lc), id),
+							migrate_clip(lfirst(lc)), id),
 					 errhint("Register the down revision first.")));
 	}
 }
@@ -251,6 +249,7 @@ resolve_depends_on(List *deps, const char *id)
 		const char *dep = lfirst(lc);
 		Datum		v[1] = {CStringGetTextDatum(dep)};
 
+		CHECK_FOR_INTERRUPTS();
 		if (strcmp(dep, id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -276,13 +275,13 @@ resolve_depends_on(List *deps, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("dependency \"%s\" of revision \"%s\" does not exist",
-							dep, id),
+							migrate_clip(dep), id),
 					 errhint("A dependency names a registered revision, a unique prefix of one, or a branch label.")));
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 					 errmsg("dependency \"%s\" of revision \"%s\" is ambiguous",
-							dep, id),
+							migrate_clip(dep), id),
 					 errdetail("It is a prefix of several revision identifiers, such as %s and %s.",
 							   migrate_spi_text(0, 1), migrate_spi_text(1, 1))));
 	}
@@ -300,6 +299,7 @@ check_labels_unused(List *labels, const char *id)
 	{
 		Datum		v[2] = {CStringGetTextDatum(lfirst(lc)), idv[0]};
 
+		CHECK_FOR_INTERRUPTS();
 		if (strcmp(lfirst(lc), id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
@@ -315,7 +315,7 @@ check_labels_unused(List *labels, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("branch label \"%s\" in revision \"%s\" is already used by revision \"%s\"",
-							(char *) lfirst(lc), id, migrate_spi_text(0, 1))));
+							migrate_clip(lfirst(lc)), id, migrate_spi_text(0, 1))));
 	}
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id FROM migrate.revision"
@@ -471,7 +471,8 @@ replace_revision(const char *id, List *old_parents, List *parents,
 					 " WHERE id OPERATOR(pg_catalog.=) $1",
 					 8, (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 					 TEXTOID, TEXTOID, TEXTOID, TEXTOID}, v, n);
-	refresh_is_head(list_concat_unique(list_copy(old_parents), parents));
+	/* C strings: list_concat_unique() would compare them as Nodes */
+	refresh_is_head(migrate_strings_union(old_parents, parents));
 }
 
 /*
@@ -599,6 +600,53 @@ migrate_register(const char *message, const char *upgrade,
 }
 
 /*
+ * Whether revision is registered already with exactly the parents the
+ * symbols resolve to: a deploy that pushes the same merge again.  Then the
+ * parents are no longer heads (the merge is), and that is no error: the
+ * registration below finds an identical revision and does nothing.
+ */
+static bool
+merge_exists(MigrateGraphCache *gc, MigrateVersions cur,
+			 const char *revision, List *symbols, List **parents)
+{
+	int			self = mg_graph_lookup(gc->graph, revision);
+	const MgRevision *m;
+	List	   *resolved = NIL;
+	List	   *registered = NIL;
+	ListCell   *lc;
+
+	if (self < 0)
+		return false;
+	m = mg_graph_rev(gc->graph, self);
+	foreach(lc, symbols)
+	{
+		int		   *idx;
+		MgError		err = {0};
+		int			n = mg_resolve_revisions(gc->graph, cur.ids, cur.n,
+											 lfirst(lc), &idx, &err);
+
+		CHECK_FOR_INTERRUPTS();
+		if (n < 0)
+			return false;		/* reported by the ordinary path */
+		for (int i = 0; i < n; i++)
+			resolved = lappend(resolved,
+							   (char *) mg_graph_rev(gc->graph, idx[i])->id);
+	}
+	for (int i = 0; i < m->ndown; i++)
+		registered = lappend(registered,
+							 (char *) mg_graph_rev(gc->graph, m->down[i])->id);
+	if (list_length(resolved) != list_length(registered) ||
+		list_length(migrate_strings_union(registered, resolved)) !=
+		list_length(registered) ||
+		migrate_first_duplicate(resolved) != NULL)
+		return false;
+	/* in the registered order, so that the checksum is the same */
+	foreach(lc, registered)
+		*parents = lappend(*parents, pstrdup(lfirst(lc)));
+	return true;
+}
+
+/*
  * migrate_merge(): resolve each symbol to revisions (as alembic merge does
  * with get_revisions), each of which must be a head, then register a
  * revision with all of them as parents and no scripts.
@@ -611,14 +659,21 @@ migrate_register_merge(List *revisions, const char *message,
 	MigrateVersions cur;
 	List	   *parents = NIL;
 	ListCell   *lc;
+	const char *dup;
+	bool		merged_already;
+	List	   *registered = NIL;
 
 	if (revisions == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("argument \"revisions\" must not be empty")));
+	foreach(lc, revisions)
+		migrate_check_symbol(lfirst(lc), "revision");
 	migrate_lock_graph(true);
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
+	merged_already = revision != NULL &&
+		merge_exists(gc, cur, revision, revisions, &registered);
 	foreach(lc, revisions)
 	{
 		int		   *idx;
@@ -626,25 +681,26 @@ migrate_register_merge(List *revisions, const char *message,
 		int			n = mg_resolve_revisions(gc->graph, cur.ids, cur.n,
 											 lfirst(lc), &idx, &err);
 
+		CHECK_FOR_INTERRUPTS();
 		if (n < 0)
 			migrate_raise_graph_error(&err);
 		for (int i = 0; i < n; i++)
 		{
 			const MgRevision *r = mg_graph_rev(gc->graph, idx[i]);
 
-			if (!r->is_head)
+			if (!r->is_head && !merged_already)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("revision \"%s\" is not a head revision", r->id),
 						 errhint("Only heads can be merged.")));
-			if (list_member(parents, makeString((char *) r->id)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("revision \"%s\" is named more than once",
-								r->id)));
-			parents = lappend(parents, makeString(pstrdup(r->id)));
+			parents = lappend(parents, pstrdup(r->id));
 		}
 	}
+	dup = migrate_first_duplicate(parents);
+	if (dup != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revision \"%s\" is named more than once", dup)));
 	if (list_length(parents) < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -652,12 +708,7 @@ migrate_register_merge(List *revisions, const char *message,
 				 errdetail("The revisions given resolve to %d head.",
 						   list_length(parents)),
 				 errhint("There is nothing to merge while the graph has a single head.")));
-	{
-		List	   *ids = NIL;
-
-		foreach(lc, parents)
-			ids = lappend(ids, strVal(lfirst(lc)));
-		return migrate_register(message, NULL, NULL, revision, ids, true,
-								branch_labels, NIL, NULL, false, true);
-	}
+	return migrate_register(message, NULL, NULL, revision,
+							merged_already ? registered : parents, true,
+							branch_labels, NIL, NULL, false, true);
 }
