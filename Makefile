@@ -27,7 +27,7 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening diff upgrade_path
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff upgrade_path
 
 ISOLATION = concurrent_upgrade
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation

@@ -823,7 +823,52 @@ spi_revision_row(uint64 r)
 	d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9, &isnull);
 	row->created_at = isnull ? 0 : DatumGetTimestampTz(d);
 	row->created_by = migrate_spi_text(r, 10);
+	if (SPI_tuptable->tupdesc->natts >= 11)
+		row->owner = migrate_spi_text(r, 11);
 	return row;
+}
+
+/*
+ * Whether the catalog records revision owners (1.2).  One shared library
+ * serves every database, some of which may not have run ALTER EXTENSION
+ * UPDATE yet: there, scripts run as the caller, as before 1.2.
+ */
+bool
+migrate_catalog_has_owners(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("revision", nsp);
+	return OidIsValid(relid) &&
+		get_attnum(relid, "owner") != InvalidAttrNumber;
+}
+
+/*
+ * Replacing a registered revision, or changing its downgrade script, is
+ * changing code that runs as its owner: only the owner's members may.
+ * A revision whose owner role was dropped may be changed by superusers.
+ */
+void
+migrate_check_may_change(const char *id, const char *owner, Oid caller)
+{
+	Oid			role;
+
+	if (owner == NULL)
+		return;					/* a catalog before 1.2 */
+	role = get_role_oid(owner, true);
+	if (OidIsValid(role) ? has_privs_of_role(caller, role) :
+		superuser_arg(caller))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to change revision \"%s\"", id),
+			 errdetail("Revision \"%s\" belongs to role \"%s\", and role \"%s\" is not a member of it.",
+					   id, owner, GetUserNameFromId(caller, false)),
+			 errhint("Register a new revision instead, or change this one as a member of role \"%s\".",
+					 owner)));
 }
 
 MigrateRevisionRow *
@@ -1068,11 +1113,17 @@ migrate_revisions_fetch(const char *const *ids, int n)
 	MemoryContext cxt = CurrentMemoryContext;
 	MigrateRevisionRow **rows = palloc0(sizeof(MigrateRevisionRow *) * Max(n, 1));
 	Datum		values[1];
+	bool		owners = migrate_catalog_has_owners();
 
 	values[0] = migrate_cstrings_to_text_array(ids, n);
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
-	migrate_spi_exec(SPI_OK_SELECT,
+	migrate_spi_exec(SPI_OK_SELECT, owners ?
+					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
+					 " upgrade, downgrade, checksum, created_at,"
+					 " created_by::pg_catalog.text, owner::pg_catalog.text"
+					 " FROM migrate.revision"
+					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1)" :
 					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
 					 " upgrade, downgrade, checksum, created_at, created_by::pg_catalog.text"
 					 " FROM migrate.revision"

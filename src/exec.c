@@ -23,6 +23,7 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -165,16 +166,66 @@ migrate_refuse_nested_run(const char *what)
 				 errhint("Revision scripts may read the revision graph and register revisions; run migrations from outside them.")));
 }
 
-static void
-run_script_counted(const char *script, const char *id, const char *which)
+/*
+ * The role a revision's script runs as: its owner, the role that
+ * registered it.  Nobody gets SQL run with privileges they do not hold,
+ * and nobody runs SQL they did not intend to: a runner must be a member of
+ * the owner role (a superuser is a member of every role), so a superuser's
+ * upgrade runs a deployer's revision with the deployer's rights only, and
+ * a deployer cannot run a superuser's revision at all.  Every path that
+ * runs a script (the functions, the procedures, jobs, pg_cron, the
+ * auto-upgrade worker) comes through here.  Before 1.2 the catalog has no
+ * owners and scripts run as the caller.
+ */
+Oid
+migrate_script_role(const MigrateRevisionRow *row, const char *which)
 {
+	Oid			current = GetUserId();
+	Oid			role;
+
+	if (row->owner == NULL)
+		return current;
+	role = get_role_oid(row->owner, true);
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" owning revision \"%s\" does not exist",
+						row->owner, row->id),
+				 errdetail("The %s script of a revision runs as the role that registered it.",
+						   which),
+				 errhint("Create role \"%s\" again.", row->owner)));
+	if (!has_privs_of_role(current, role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to run revision \"%s\"", row->id),
+				 errdetail("The %s script of revision \"%s\" runs as its owner, role \"%s\", and role \"%s\" is not a member of it.",
+						   which, row->id, row->owner,
+						   GetUserNameFromId(current, false)),
+				 errhint("Run the migration as a member of role \"%s\".",
+						 row->owner)));
+	return role;
+}
+
+/* Run a step's script as role, counting scripts in progress */
+static void
+run_script_counted(const char *script, const char *id, const char *which,
+				   Oid role)
+{
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
 	script_depth++;
 	PG_TRY();
 	{
+		if (role != save_userid)
+			SetUserIdAndSecContext(role,
+								   save_sec | SECURITY_LOCAL_USERID_CHANGE);
 		migrate_script_run(script, id, which);
 	}
 	PG_FINALLY();
 	{
+		SetUserIdAndSecContext(save_userid, save_sec);
 		script_depth--;
 	}
 	PG_END_TRY();
@@ -196,8 +247,15 @@ run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 					join_ids(s->from, s->nfrom), join_ids(s->to, s->nto),
 					row->message ? row->message : "")));
 	if (op != MIGRATE_OP_STAMP)
-		run_script_counted(step_script(s, row), row->id,
-						   s->upgrade ? "upgrade" : "downgrade");
+	{
+		const char *script = step_script(s, row);
+		const char *which = s->upgrade ? "upgrade" : "downgrade";
+
+		/* a script that runs nothing needs nobody's rights */
+		if (script != NULL && script[0] != '\0')
+			run_script_counted(script, row->id, which,
+							   migrate_script_role(row, which));
+	}
 	migrate_record_step(run_id, stepno, s, row->id, row->checksum,
 						op == MIGRATE_OP_STAMP, started);
 

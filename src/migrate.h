@@ -83,6 +83,7 @@ typedef struct MigrateRevisionRow
 	char	   *checksum;
 	TimestampTz created_at;
 	char	   *created_by;
+	char	   *owner;			/* NULL before 1.2: no owners yet */
 } MigrateRevisionRow;
 
 /* migrate.c */
@@ -107,6 +108,9 @@ extern MigrateGraphCache *migrate_graph_pin(void);
 extern void migrate_graph_unpin(MigrateGraphCache *gc);
 extern MigrateVersions migrate_versions_read(void);
 extern void migrate_versions_purge(void);
+extern bool migrate_catalog_has_owners(void);
+extern void migrate_check_may_change(const char *id, const char *owner,
+									 Oid caller);
 extern MigrateRevisionRow *migrate_revision_fetch(const char *id);
 extern MigrateRevisionRow **migrate_revisions_fetch(const char *const *ids,
 													 int n);
@@ -177,6 +181,8 @@ extern List *migrate_execute(MigrateOperation op, const char *target,
 extern char *migrate_offline_sql(MigrateOperation op, const char *target);
 extern void migrate_check_state(void);
 extern void migrate_refuse_nested_run(const char *what);
+extern Oid	migrate_script_role(const MigrateRevisionRow *row,
+								const char *which);
 
 /* exec.c, for runs that commit per step (runner.c) */
 extern void migrate_plan(MigrateOperation op, const MgGraph *g,

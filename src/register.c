@@ -34,6 +34,7 @@ typedef struct ExistingRevision
 	char	   *checksum;
 	char	   *message;
 	char	   *downgrade;
+	char	   *owner;			/* NULL before 1.2 */
 } ExistingRevision;
 
 static Datum
@@ -139,12 +140,15 @@ generate_revision_id(void)
 /* ---- catalog lookups (connected to SPI, as the extension owner) ---- */
 
 static ExistingRevision
-lookup_existing(const char *id)
+lookup_existing(const char *id, bool owners)
 {
 	ExistingRevision ex = {0};
 	Datum		v[1] = {CStringGetTextDatum(id)};
 
-	migrate_spi_exec(SPI_OK_SELECT,
+	migrate_spi_exec(SPI_OK_SELECT, owners ?
+					 "SELECT down_revisions, checksum, message, downgrade,"
+					 " owner::pg_catalog.text"
+					 " FROM migrate.revision WHERE id OPERATOR(pg_catalog.=) $1" :
 					 "SELECT down_revisions, checksum, message, downgrade"
 					 " FROM migrate.revision WHERE id OPERATOR(pg_catalog.=) $1",
 					 1, (Oid[]) {TEXTOID}, v, NULL);
@@ -155,6 +159,8 @@ lookup_existing(const char *id)
 		ex.checksum = migrate_spi_text(0, 2);
 		ex.message = migrate_spi_text(0, 3);
 		ex.downgrade = migrate_spi_text(0, 4);
+		if (owners)
+			ex.owner = migrate_spi_text(0, 5);
 	}
 	return ex;
 }
@@ -417,7 +423,7 @@ revision_is_applied(const char *id)
 static void
 insert_revision(const char *id, List *parents, List *labels, List *deps,
 				const char *message, const char *upgrade,
-				const char *downgrade, const char *checksum)
+				const char *downgrade, const char *checksum, Oid owner)
 {
 	Datum		v[7];
 	char		n[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -429,18 +435,28 @@ insert_revision(const char *id, List *parents, List *labels, List *deps,
 	v[4] = text_or_null(message, &n[4]);
 	v[5] = text_or_null(upgrade, &n[5]);
 	v[6] = text_or_null(downgrade, &n[6]);
-	migrate_spi_exec(SPI_OK_INSERT,
+	/* with owners (1.2), or without: see migrate_catalog_has_owners */
+	migrate_spi_exec(SPI_OK_INSERT, OidIsValid(owner) ?
+					 "INSERT INTO migrate.revision (id, down_revisions,"
+					 " branch_labels, depends_on, message, upgrade, downgrade,"
+					 " checksum, created_by, owner, owner_oid)"
+					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)" :
 					 "INSERT INTO migrate.revision (id, down_revisions,"
 					 " branch_labels, depends_on, message, upgrade, downgrade,"
 					 " checksum, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7,"
 					 " $8, $9)",
-					 9, (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-					 TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID},
+					 OidIsValid(owner) ? 11 : 9,
+					 (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+					 TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, NAMEOID, OIDOID},
 					 (Datum[]) {v[0], v[1], v[2], v[3], v[4], v[5], v[6],
 					 CStringGetTextDatum(checksum),
 					 DirectFunctionCall1(namein,
-										 CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false)))},
-					 (char[]) {n[0], n[1], n[2], n[3], n[4], n[5], n[6], ' ', ' '});
+										 CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))),
+					 OidIsValid(owner) ?
+					 DirectFunctionCall1(namein,
+										 CStringGetDatum(GetUserNameFromId(owner, false))) : (Datum) 0,
+					 ObjectIdGetDatum(owner)},
+					 (char[]) {n[0], n[1], n[2], n[3], n[4], n[5], n[6], ' ', ' ', ' ', ' '});
 	migrate_spi_exec(SPI_OK_UPDATE,
 					 "UPDATE migrate.revision SET is_head = false"
 					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1) AND is_head",
@@ -451,7 +467,7 @@ static void
 replace_revision(const char *id, List *old_parents, List *parents,
 				 List *labels, List *deps, const char *message,
 				 const char *upgrade, const char *downgrade,
-				 const char *checksum)
+				 const char *checksum, Oid owner)
 {
 	Datum		v[8];
 	char		n[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -472,6 +488,15 @@ replace_revision(const char *id, List *old_parents, List *parents,
 					 8, (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 					 TEXTOID, TEXTOID, TEXTOID, TEXTOID}, v, n);
 	/* C strings: list_concat_unique() would compare them as Nodes */
+	if (OidIsValid(owner))
+		migrate_spi_exec(SPI_OK_UPDATE,
+						 "UPDATE migrate.revision SET owner = $2, owner_oid = $3"
+						 " WHERE id OPERATOR(pg_catalog.=) $1",
+						 3, (Oid[]) {TEXTOID, NAMEOID, OIDOID},
+						 (Datum[]) {v[0],
+						 DirectFunctionCall1(namein,
+											 CStringGetDatum(GetUserNameFromId(owner, false))),
+						 ObjectIdGetDatum(owner)}, NULL);
 	refresh_is_head(migrate_strings_union(old_parents, parents));
 }
 
@@ -526,6 +551,8 @@ migrate_register(const char *message, const char *upgrade,
 	List	   *parents;
 	List	   *deps;
 	char	   *checksum;
+	bool		owners;
+	Oid			owner;
 
 	if (down_given && head != NULL)
 		ereport(ERROR,
@@ -541,10 +568,12 @@ migrate_register(const char *message, const char *upgrade,
 	migrate_script_validate(downgrade, id, "downgrade", transactional);
 
 	migrate_lock_graph(true);
+	owners = migrate_catalog_has_owners();
+	owner = owners ? GetUserId() : InvalidOid;
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
 
-	ex = lookup_existing(id);
+	ex = lookup_existing(id, owners);
 	if (down_given)
 		parents = down_revisions;
 	else if (head != NULL || splice)
@@ -563,7 +592,7 @@ migrate_register(const char *message, const char *upgrade,
 	if (!ex.found)
 	{
 		insert_revision(id, parents, branch_labels, deps, message, upgrade,
-						downgrade, checksum);
+						downgrade, checksum, owner);
 		set_transactional(id, transactional);
 		bump_generation();
 	}
@@ -572,6 +601,8 @@ migrate_register(const char *message, const char *upgrade,
 		if (!strings_equal(ex.message, message) ||
 			!strings_equal(ex.downgrade, downgrade))
 		{
+			/* a downgrade script runs as the owner too */
+			migrate_check_may_change(id, ex.owner, save_userid);
 			update_descriptive(id, message, downgrade);
 			bump_generation();
 		}
@@ -586,8 +617,9 @@ migrate_register(const char *message, const char *upgrade,
 					 errdetail("Registered checksum %s, new checksum %s.",
 							   ex.checksum, checksum),
 					 errhint("An applied revision cannot change: register a new revision on top of it instead.")));
+		migrate_check_may_change(id, ex.owner, save_userid);
 		replace_revision(id, ex.down_revisions, parents, branch_labels, deps,
-						 message, upgrade, downgrade, checksum);
+						 message, upgrade, downgrade, checksum, owner);
 		set_transactional(id, transactional);
 		bump_generation();
 		/* a changed parent can close a cycle: validate the whole graph */
