@@ -82,6 +82,13 @@ SELECT state, error FROM migrate_jobs ORDER BY job_id DESC LIMIT 1;
 SET ROLE regress_priv_owner;
 SELECT * FROM migrate_upgrade('p2');
 RESET ROLE;
+-- ... also when its statements run at top level (non-transactional)
+SET ROLE regress_priv_deployer;
+SELECT migrate_revision('escalate at top level', 'ALTER ROLE regress_priv_deployer SUPERUSER;', '',
+						revision => 'p2n', down_revisions => '{p1}', transactional => false);
+RESET ROLE;
+SELECT migrate_wait(migrate_upgrade_async('p2n'), '60 s');
+SELECT state, error FROM migrate_jobs ORDER BY job_id DESC LIMIT 1;
 SELECT rolname, rolsuper FROM pg_roles WHERE rolname = 'regress_priv_deployer';
 
 -- escalation 2: a deployer cannot run a superuser's revision, by any path

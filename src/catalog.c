@@ -871,6 +871,47 @@ migrate_check_may_change(const char *id, const char *owner, Oid caller)
 					 owner)));
 }
 
+/*
+ * The role a revision's script runs as: its owner, the role that
+ * registered it.  Nobody gets SQL run with privileges they do not hold,
+ * and nobody runs SQL they did not intend to: a runner must be a member of
+ * the owner role (a superuser is a member of every role), so a superuser's
+ * upgrade runs a deployer's revision with the deployer's rights only, and
+ * a deployer cannot run a superuser's revision at all.  Every path that
+ * runs a script (the functions, the procedures, jobs, pg_cron, the
+ * auto-upgrade worker) comes through here (exec.c for transactional steps, script.c for the
+ * statements of non-transactional ones).  Before 1.2 the catalog has no
+ * owners and scripts run as the caller.
+ */
+Oid
+migrate_script_role(const MigrateRevisionRow *row, const char *which)
+{
+	Oid			current = GetUserId();
+	Oid			role;
+
+	if (row->owner == NULL)
+		return current;
+	role = get_role_oid(row->owner, true);
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" owning revision \"%s\" does not exist",
+						row->owner, row->id),
+				 errdetail("The %s script of a revision runs as the role that registered it.",
+						   which),
+				 errhint("Create role \"%s\" again.", row->owner)));
+	if (!has_privs_of_role(current, role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to run revision \"%s\"", row->id),
+				 errdetail("The %s script of revision \"%s\" runs as its owner, role \"%s\", and role \"%s\" is not a member of it.",
+						   which, row->id, row->owner,
+						   GetUserNameFromId(current, false)),
+				 errhint("Run the migration as a member of role \"%s\".",
+						 row->owner)));
+	return role;
+}
+
 MigrateRevisionRow *
 migrate_revision_fetch(const char *id)
 {

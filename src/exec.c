@@ -23,7 +23,6 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -164,46 +163,6 @@ migrate_refuse_nested_run(const char *what)
 				 errmsg("cannot run %s from inside a revision script", what),
 				 errdetail("A migration run is in progress in this session and its current step has not been recorded yet."),
 				 errhint("Revision scripts may read the revision graph and register revisions; run migrations from outside them.")));
-}
-
-/*
- * The role a revision's script runs as: its owner, the role that
- * registered it.  Nobody gets SQL run with privileges they do not hold,
- * and nobody runs SQL they did not intend to: a runner must be a member of
- * the owner role (a superuser is a member of every role), so a superuser's
- * upgrade runs a deployer's revision with the deployer's rights only, and
- * a deployer cannot run a superuser's revision at all.  Every path that
- * runs a script (the functions, the procedures, jobs, pg_cron, the
- * auto-upgrade worker) comes through here.  Before 1.2 the catalog has no
- * owners and scripts run as the caller.
- */
-Oid
-migrate_script_role(const MigrateRevisionRow *row, const char *which)
-{
-	Oid			current = GetUserId();
-	Oid			role;
-
-	if (row->owner == NULL)
-		return current;
-	role = get_role_oid(row->owner, true);
-	if (!OidIsValid(role))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role \"%s\" owning revision \"%s\" does not exist",
-						row->owner, row->id),
-				 errdetail("The %s script of a revision runs as the role that registered it.",
-						   which),
-				 errhint("Create role \"%s\" again.", row->owner)));
-	if (!has_privs_of_role(current, role))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to run revision \"%s\"", row->id),
-				 errdetail("The %s script of revision \"%s\" runs as its owner, role \"%s\", and role \"%s\" is not a member of it.",
-						   which, row->id, row->owner,
-						   GetUserNameFromId(current, false)),
-				 errhint("Run the migration as a member of role \"%s\".",
-						 row->owner)));
-	return role;
 }
 
 /* Run a step's script as role, counting scripts in progress */

@@ -275,6 +275,35 @@ migrate_script_validate(const char *sql, const char *revision,
 }
 
 /*
+ * Statements run at top level by a worker run as the role running the
+ * migration, each in a transaction of its own, so they cannot switch to the
+ * revision's owner as a transactional script does (exec.c): the runner
+ * must be the owner itself.  A runner who is not even a member is refused
+ * as for any script (migrate_script_role).
+ */
+static void
+check_top_level_role(const char *revision, const char *which)
+{
+	MigrateRevisionRow *row;
+	Oid			role;
+
+	if (!migrate_catalog_has_owners())
+		return;
+	row = migrate_revision_fetch(revision);
+	if (row == NULL)
+		return;
+	role = migrate_script_role(row, which);
+	if (role != GetUserId())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("non-transactional revision \"%s\" must be run by its owner",
+						revision),
+				 errdetail("Its statements run at top level as the role running the migration, role \"%s\", and the revision belongs to role \"%s\".",
+						   GetUserNameFromId(GetUserId(), false), row->owner),
+				 errhint("Run the migration as role \"%s\".", row->owner)));
+}
+
+/*
  * The statements of a non-transactional revision's script, validated, for
  * a runner that executes each at top level in a transaction of its own.
  * Returns a List of MigrateStatement.
@@ -288,6 +317,8 @@ migrate_script_split(const char *sql, const char *revision, const char *which)
 	if (sql == NULL)
 		return NIL;
 	ps = parse_script(sql, revision, which);
+	if (ps->nstmts > 0)
+		check_top_level_role(revision, which);
 	for (int i = 0; i < ps->nstmts; i++)
 	{
 		MigrateStatement *ms = palloc0(sizeof(MigrateStatement));
