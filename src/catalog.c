@@ -19,6 +19,17 @@
  * takes the graph of the generation it sees from shared memory instead of
  * reading every row (graphcache.c; migrate_graph_get says when).
  *
+ * Lock order.  Two advisory locks guard the catalog: the graph lock
+ * (key 1835624306, 2; exclusive for registration, shared for runs) and the
+ * runner lock (1835624306, 1; held by anything writing version rows).
+ * Everywhere the graph lock is taken first, then the runner lock; code
+ * holding the runner lock never waits for the graph lock (see
+ * migrate_lock_graph).
+ *
+ * Layer: catalog access, above the pure graph core (graph.c, target.c) and
+ * util.c; below one-step execution (script.c, exec.c), registration
+ * (register.c) and the operations.  It calls nothing above it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -37,6 +48,8 @@
 #include "jit/jit.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -745,6 +758,59 @@ migrate_graph_get(void)
 	return graph_cache;
 }
 
+/*
+ * Other backends see a transaction's changes all at once, so bumping the
+ * graph generation once per transaction is enough; bumping it for every
+ * registration would make a bulk registration in one statement update the
+ * same row thousands of times, each update walking a longer chain of row
+ * versions.  A subtransaction abort may have undone the bump, so it is
+ * forgotten then.  This backend's own cache is invalidated on every change.
+ */
+static LocalTransactionId generation_bumped_in = InvalidLocalTransactionId;
+
+static void
+forget_generation_bump(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		generation_bumped_in = InvalidLocalTransactionId;
+}
+
+void
+migrate_graph_bump_generation(void)
+{
+	static bool callback_registered = false;
+
+	migrate_graph_invalidate();
+	if (generation_bumped_in == migrate_current_lxid())
+		return;
+	if (!callback_registered)
+	{
+		RegisterSubXactCallback(forget_generation_bump, NULL);
+		callback_registered = true;
+	}
+	migrate_spi_exec(SPI_OK_UPDATE,
+					 "UPDATE migrate.graph_state SET generation ="
+					 " pg_catalog.nextval('migrate.graph_generation_seq')",
+					 0, NULL, NULL, NULL);
+	generation_bumped_in = migrate_current_lxid();
+}
+
+/*
+ * Whether this transaction has bumped the generation, so that the graph it
+ * reads may hold registrations its generation does not account for (see
+ * migrate_graph_bump_generation): this file neither publishes such a graph
+ * to the shared cache nor takes one from it.  A subtransaction abort
+ * forgets the bump, so this file also refuses to publish from any
+ * transaction that has an xid.
+ */
+bool
+migrate_graph_changed_in_this_xact(void)
+{
+	return generation_bumped_in != InvalidLocalTransactionId &&
+		generation_bumped_in == migrate_current_lxid();
+}
+
 /* ---- version rows ---- */
 
 /*
@@ -955,17 +1021,62 @@ migrate_applied_times(MigrateGraphCache *gc)
 
 /* ---- locks ---- */
 
+/*
+ * The lock order, everywhere: the graph lock first, then the runner lock.
+ * Runs take the graph lock (shared) before the runner lock; registrations
+ * take the graph lock (exclusive) and never the runner lock.  Code that
+ * already holds the runner lock (a script registering a revision during a
+ * run, a run that commits per step and keeps the runner lock at session
+ * level) must not wait for the graph lock: a session waiting for the
+ * runner lock while holding the graph lock would wait for it forever.  So
+ * migrate_lock_graph() only tries, then, and fails with 55P03 at once
+ * instead of deadlocking.
+ */
+static void
+advisory_tag(LOCKTAG *tag, int32 key2)
+{
+	/* as pg_advisory_lock(int4, int4) builds it (lockfuncs.c) */
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, MIGRATE_LOCK_KEY1, key2, 2);
+}
+
+static bool
+holds_advisory(int32 key2, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	advisory_tag(&tag, key2);
+	return migrate_lock_held_by_me(&tag, mode);
+}
+
 void
 migrate_lock_graph(bool exclusive)
 {
+	Datum		k1 = Int32GetDatum(MIGRATE_LOCK_KEY1);
+	Datum		k2 = Int32GetDatum(MIGRATE_LOCK_GRAPH);
+
+	if (holds_advisory(MIGRATE_LOCK_RUNNER, ExclusiveLock) &&
+		!holds_advisory(MIGRATE_LOCK_GRAPH, ExclusiveLock) &&
+		(exclusive || !holds_advisory(MIGRATE_LOCK_GRAPH, ShareLock)))
+	{
+		bool		got;
+
+		got = DatumGetBool(exclusive ?
+						   DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
+											   k1, k2) :
+						   DirectFunctionCall2(pg_try_advisory_xact_lock_shared_int4,
+											   k1, k2));
+		if (!got)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("could not lock the revision graph"),
+					 errdetail("This session holds the migration runner lock, and another session holds the revision graph lock; waiting here could deadlock."),
+					 errhint("Register revisions outside migration runs, or retry.")));
+		return;
+	}
 	if (exclusive)
-		DirectFunctionCall2(pg_advisory_xact_lock_int4,
-							Int32GetDatum(MIGRATE_LOCK_KEY1),
-							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+		DirectFunctionCall2(pg_advisory_xact_lock_int4, k1, k2);
 	else
-		DirectFunctionCall2(pg_advisory_xact_lock_shared_int4,
-							Int32GetDatum(MIGRATE_LOCK_KEY1),
-							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+		DirectFunctionCall2(pg_advisory_xact_lock_shared_int4, k1, k2);
 }
 
 void

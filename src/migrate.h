@@ -104,6 +104,8 @@ extern void migrate_catalog_enter(Oid *save_userid, int *save_sec);
 extern void migrate_catalog_leave(Oid save_userid, int save_sec);
 extern MigrateGraphCache *migrate_graph_get(void);
 extern void migrate_graph_invalidate(void);
+extern void migrate_graph_bump_generation(void);
+extern bool migrate_graph_changed_in_this_xact(void);
 extern MigrateGraphCache *migrate_graph_pin(void);
 extern void migrate_graph_unpin(MigrateGraphCache *gc);
 extern MigrateVersions migrate_versions_read(void);
@@ -138,7 +140,6 @@ extern char *migrate_register(const char *message, const char *upgrade,
 extern char *migrate_register_merge(List *revisions, const char *message,
 									List *branch_labels,
 									const char *revision);
-extern bool migrate_graph_changed_in_this_xact(void);
 
 /* script.c */
 typedef struct MigrateStatement

@@ -334,59 +334,6 @@ check_labels_unused(List *labels, const char *id)
 						id, migrate_spi_text(0, 1))));
 }
 
-/*
- * Other backends see a transaction's changes all at once, so bumping the
- * graph generation once per transaction is enough; bumping it for every
- * registration would make a bulk registration in one statement update the
- * same row thousands of times, each update walking a longer chain of row
- * versions.  A subtransaction abort may have undone the bump, so it is
- * forgotten then.  This backend's own cache is invalidated on every change.
- */
-static LocalTransactionId generation_bumped_in = InvalidLocalTransactionId;
-
-static void
-forget_generation_bump(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		generation_bumped_in = InvalidLocalTransactionId;
-}
-
-static void
-bump_generation(void)
-{
-	static bool callback_registered = false;
-
-	migrate_graph_invalidate();
-	if (generation_bumped_in == migrate_current_lxid())
-		return;
-	if (!callback_registered)
-	{
-		RegisterSubXactCallback(forget_generation_bump, NULL);
-		callback_registered = true;
-	}
-	migrate_spi_exec(SPI_OK_UPDATE,
-					 "UPDATE migrate.graph_state SET generation ="
-					 " pg_catalog.nextval('migrate.graph_generation_seq')",
-					 0, NULL, NULL, NULL);
-	generation_bumped_in = migrate_current_lxid();
-}
-
-/*
- * Whether this transaction has bumped the generation, so that the graph it
- * reads may hold registrations its generation does not account for (see
- * bump_generation): catalog.c neither publishes such a graph to the shared
- * cache nor takes one from it.  A subtransaction abort forgets the bump
- * here, so catalog.c also refuses to publish from any transaction that has
- * an xid.
- */
-bool
-migrate_graph_changed_in_this_xact(void)
-{
-	return generation_bumped_in != InvalidLocalTransactionId &&
-		generation_bumped_in == migrate_current_lxid();
-}
-
 /* Recompute is_head of the given revisions from their children */
 static void
 refresh_is_head(List *ids)
@@ -535,6 +482,39 @@ update_descriptive(const char *id, const char *message, const char *downgrade)
 }
 
 /*
+ * Under REPEATABLE READ or SERIALIZABLE, a registration waits for the graph
+ * lock and then still reads with its older snapshot: a revision another
+ * transaction registered meanwhile is invisible to it, and inserting it
+ * again hits the primary key.  That is a serialization failure, which
+ * clients retry, not a duplicate: say so.  Called in PG_CATCH; returns if
+ * the error is anything else.
+ */
+static void
+unique_violation_to_serialization_failure(MemoryContext cxt, const char *id)
+{
+	ErrorData  *edata;
+	MemoryContext ecxt;
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+	ecxt = MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	MemoryContextSwitchTo(ecxt);
+	if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+	{
+		FreeErrorData(edata);
+		return;
+	}
+	FlushErrorState();
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize registration of revision \"%s\"", id),
+			 errdetail("Another transaction registered revisions after this transaction's snapshot was taken: %s.",
+					   edata->message),
+			 errhint("Retry the transaction.")));
+}
+
+/*
  * Register a revision; see the file comment for the rules.  Returns the id.
  */
 char *
@@ -544,7 +524,7 @@ migrate_register(const char *message, const char *upgrade,
 				 List *depends_on, const char *head, bool splice,
 				 bool transactional)
 {
-	char	   *id;
+	char	   *volatile id;
 	Oid			save_userid;
 	int			save_sec;
 	ExistingRevision ex;
@@ -553,6 +533,7 @@ migrate_register(const char *message, const char *upgrade,
 	char	   *checksum;
 	bool		owners;
 	Oid			owner;
+	MemoryContext oldcxt = CurrentMemoryContext;
 
 	if (down_given && head != NULL)
 		ereport(ERROR,
@@ -573,58 +554,67 @@ migrate_register(const char *message, const char *upgrade,
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
 
-	ex = lookup_existing(id, owners);
-	if (down_given)
-		parents = down_revisions;
-	else if (head != NULL || splice)
-		parents = parents_from_graph(head, splice);
-	else if (ex.found)
-		parents = ex.down_revisions;	/* pushed again: keep its place */
-	else
-		parents = parents_on_single_head();
-
-	check_parents_exist(parents, id);
-	deps = resolve_depends_on(depends_on, id);
-	check_labels_unused(branch_labels, id);
-	checksum = migrate_checksum(parents, branch_labels, deps, upgrade,
-								transactional);
-
-	if (!ex.found)
+	PG_TRY();
 	{
-		insert_revision(id, parents, branch_labels, deps, message, upgrade,
-						downgrade, checksum, owner);
-		set_transactional(id, transactional);
-		bump_generation();
-	}
-	else if (strcmp(ex.checksum, checksum) == 0)
-	{
-		if (!strings_equal(ex.message, message) ||
-			!strings_equal(ex.downgrade, downgrade))
+		ex = lookup_existing(id, owners);
+		if (down_given)
+			parents = down_revisions;
+		else if (head != NULL || splice)
+			parents = parents_from_graph(head, splice);
+		else if (ex.found)
+			parents = ex.down_revisions;	/* pushed again: keep its place */
+		else
+			parents = parents_on_single_head();
+
+		check_parents_exist(parents, id);
+		deps = resolve_depends_on(depends_on, id);
+		check_labels_unused(branch_labels, id);
+		checksum = migrate_checksum(parents, branch_labels, deps, upgrade,
+									transactional);
+
+		if (!ex.found)
 		{
-			/* a downgrade script runs as the owner too */
+			insert_revision(id, parents, branch_labels, deps, message, upgrade,
+							downgrade, checksum, owner);
+			set_transactional(id, transactional);
+			migrate_graph_bump_generation();
+		}
+		else if (strcmp(ex.checksum, checksum) == 0)
+		{
+			if (!strings_equal(ex.message, message) ||
+				!strings_equal(ex.downgrade, downgrade))
+			{
+				/* a downgrade script runs as the owner too */
+				migrate_check_may_change(id, ex.owner, save_userid);
+				update_descriptive(id, message, downgrade);
+				migrate_graph_bump_generation();
+			}
+		}
+		else
+		{
+			if (revision_is_applied(id))
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_OBJECT),
+						 errmsg("revision \"%s\" is applied and its content differs from the registered one",
+								id),
+						 errdetail("Registered checksum %s, new checksum %s.",
+								   ex.checksum, checksum),
+						 errhint("An applied revision cannot change: register a new revision on top of it instead.")));
 			migrate_check_may_change(id, ex.owner, save_userid);
-			update_descriptive(id, message, downgrade);
-			bump_generation();
+			replace_revision(id, ex.down_revisions, parents, branch_labels, deps,
+							 message, upgrade, downgrade, checksum, owner);
+			set_transactional(id, transactional);
+			migrate_graph_bump_generation();
+			/* a changed parent can close a cycle: validate the whole graph */
+			(void) migrate_graph_get();
 		}
 	}
-	else
+	PG_CATCH();
 	{
-		if (revision_is_applied(id))
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("revision \"%s\" is applied and its content differs from the registered one",
-							id),
-					 errdetail("Registered checksum %s, new checksum %s.",
-							   ex.checksum, checksum),
-					 errhint("An applied revision cannot change: register a new revision on top of it instead.")));
-		migrate_check_may_change(id, ex.owner, save_userid);
-		replace_revision(id, ex.down_revisions, parents, branch_labels, deps,
-						 message, upgrade, downgrade, checksum, owner);
-		set_transactional(id, transactional);
-		bump_generation();
-		/* a changed parent can close a cycle: validate the whole graph */
-		(void) migrate_graph_get();
+		unique_violation_to_serialization_failure(oldcxt, id);
+		PG_RE_THROW();
 	}
+	PG_END_TRY();
 
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
