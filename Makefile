@@ -29,7 +29,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-f
 
 REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff upgrade_path
 
-ISOLATION = concurrent_upgrade register_serializable
+ISOLATION = concurrent_upgrade register_serializable lock_order
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 TAP_TESTS = 1

@@ -1029,8 +1029,10 @@ migrate_applied_times(MigrateGraphCache *gc)
  * run, a run that commits per step and keeps the runner lock at session
  * level) must not wait for the graph lock: a session waiting for the
  * runner lock while holding the graph lock would wait for it forever.  So
- * migrate_lock_graph() only tries, then, and fails with 55P03 at once
- * instead of deadlocking.
+ * migrate_lock_graph() only tries, then, and fails at once with 40P01
+ * (clients retry deadlocks) instead of waiting for the deadlock detector,
+ * which might as well abort the other session.  Not 55P03: the lock-retry
+ * loop of a run retries that, and this wait would not end by waiting.
  */
 static void
 advisory_tag(LOCKTAG *tag, int32 key2)
@@ -1067,10 +1069,10 @@ migrate_lock_graph(bool exclusive)
 											   k1, k2));
 		if (!got)
 			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("could not lock the revision graph"),
-					 errdetail("This session holds the migration runner lock, and another session holds the revision graph lock; waiting here could deadlock."),
-					 errhint("Register revisions outside migration runs, or retry.")));
+					(errcode(ERRCODE_T_R_DEADLOCK_DETECTED),
+					 errmsg("could not lock the revision graph without risking a deadlock"),
+					 errdetail("This session holds the migration runner lock, and another session holds the revision graph lock and may be waiting for the runner lock."),
+					 errhint("Register revisions outside migration runs, or retry the transaction.")));
 		return;
 	}
 	if (exclusive)
