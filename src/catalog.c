@@ -912,6 +912,20 @@ migrate_catalog_has_owners(void)
 		get_attnum(relid, "owner") != InvalidAttrNumber;
 }
 
+/* Whether the catalog has the columns of 1.1 (migrate.revision.transactional) */
+bool
+migrate_catalog_has_transactional(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("revision", nsp);
+	return OidIsValid(relid) &&
+		get_attnum(relid, "transactional") != InvalidAttrNumber;
+}
+
 /*
  * Replacing a registered revision, or changing its downgrade script, is
  * changing code that runs as its owner: only the owner's members may.

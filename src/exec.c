@@ -16,6 +16,12 @@
  * The offline mode builds the text a run would execute without running it,
  * as Alembic's --sql does.
  *
+ * Layer: one-step execution, above catalog access (catalog.c), script.c
+ * and the pure graph core; below the operations (runner.c, worker.c) and
+ * the SQL-callable layer.  Still reaching up into runner.h for the lock
+ * retry settings and backoff, the dirty mark and the failed-run capture:
+ * those move down into files of their own with the operations work
+ * (locks.c, dirty.c).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

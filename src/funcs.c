@@ -9,6 +9,8 @@
  * a value is required and empty strings are user errors with their own
  * SQLSTATE, never a crash.
  *
+ * Layer: SQL-callable, the top: it calls every layer below and nothing
+ * calls it.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

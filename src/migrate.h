@@ -3,15 +3,20 @@
  * migrate.h
  *	  Declarations shared by the backend modules of migrate.
  *
- * Module map:
+ * Module map, bottom to top (each file reaches only downward; see the
+ * "Layer:" line at the top of each file):
+ *	util.c		subtransaction exit, bounded echoes, C-string lists (util.h)
  *	migrate.c	_PG_init, GUCs
  *	graph.c		the revision graph and Alembic's planning, pure (graph.h)
  *	target.c	Alembic's target grammar, pure
  *	catalog.c	reading and writing our tables; the per-backend graph cache
+ *				(owner and lifetime of loaded graphs: migrate_graph_pin);
+ *				the lock order; revision owners
  *	graphcache.c	the revision list shared between backends (DSA), when
  *				preloaded
  *	script.c	parsing revision scripts and running them statement by
  *				statement
+ *	register.c	registering revisions and merges
  *	exec.c		running a plan: locks, steps, version rows, run log
  *	funcs.c		the SQL-callable functions, thin wrappers over the above
  *
@@ -111,6 +116,7 @@ extern void migrate_graph_unpin(MigrateGraphCache *gc);
 extern MigrateVersions migrate_versions_read(void);
 extern void migrate_versions_purge(void);
 extern bool migrate_catalog_has_owners(void);
+extern bool migrate_catalog_has_transactional(void);
 extern void migrate_check_may_change(const char *id, const char *owner,
 									 Oid caller);
 extern MigrateRevisionRow *migrate_revision_fetch(const char *id);

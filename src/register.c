@@ -12,6 +12,9 @@
  * cost does not grow with it.  Only the rare paths (a head given as a
  * symbol, replacing a revision, merges) load the graph.
  *
+ * Layer: registration, beside one-step execution: above catalog access
+ * (catalog.c) and the pure graph core, below the SQL-callable layer
+ * (funcs.c).  It calls script.c only to validate scripts.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -455,7 +458,7 @@ replace_revision(const char *id, List *old_parents, List *parents,
 static void
 set_transactional(const char *id, bool transactional)
 {
-	if (!migrate_catalog_is_1_1())
+	if (!migrate_catalog_has_transactional())
 		return;
 	migrate_spi_exec(SPI_OK_UPDATE,
 					 "UPDATE migrate.revision SET transactional = $2"

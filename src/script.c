@@ -17,6 +17,8 @@
  * GUC nest level, so that a SET in a revision is scoped to that revision as
  * a function's SET clause is scoped to the function.
  *
+ * Layer: one-step execution (statements of one script), above catalog
+ * access (catalog.c: the owner check of non-transactional revisions).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
