@@ -82,6 +82,25 @@ SELECT state, error FROM migrate_jobs ORDER BY job_id DESC LIMIT 1;
 SET ROLE regress_priv_owner;
 SELECT * FROM migrate_upgrade('p2');
 RESET ROLE;
+-- ... and it cannot take the runner's identity back, or leave anything in
+-- the runner's session that would run later with the runner's rights
+SET ROLE regress_priv_deployer;
+SELECT migrate_revision('take identity', 'RESET ROLE; ALTER ROLE regress_priv_deployer SUPERUSER;', '',
+						revision => 'p2a', down_revisions => '{p1}');
+SELECT migrate_revision('take session', 'SET SESSION AUTHORIZATION postgres;', '',
+						revision => 'p2b', down_revisions => '{p1}');
+SELECT migrate_revision('plant a shadow', $s$
+CREATE FUNCTION pg_temp.pwn(v pg_catalog.text) RETURNS bool LANGUAGE sql AS 'SELECT true';
+CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.pwn(VALUE));
+$s$, '', revision => 'p2c', down_revisions => '{p1}');
+SELECT migrate_revision('prepare', 'PREPARE later AS SELECT 1;', '',
+						revision => 'p2d', down_revisions => '{p1}');
+RESET ROLE;
+SELECT * FROM migrate_upgrade('p2a');
+SELECT * FROM migrate_upgrade('p2b');
+SELECT * FROM migrate_upgrade('p2c');
+SELECT * FROM migrate_upgrade('p2d');
+SELECT count(*) AS temp_objects FROM pg_type WHERE typnamespace = pg_my_temp_schema();
 -- ... also when its statements run at top level (non-transactional)
 SET ROLE regress_priv_deployer;
 SELECT migrate_revision('escalate at top level', 'ALTER ROLE regress_priv_deployer SUPERUSER;', '',

@@ -183,9 +183,18 @@ run_script_counted(const char *script, const char *id, const char *which,
 	script_depth++;
 	PG_TRY();
 	{
+		/*
+		 * Run by someone else than its owner, a script is a
+		 * security-restricted operation, as VACUUM runs a table owner's
+		 * index functions: besides SET ROLE and SET SESSION AUTHORIZATION,
+		 * it may not leave temporary objects, prepared statements or held
+		 * cursors behind, which the runner's session could run with the
+		 * runner's rights later (a pg_temp.text domain would do).
+		 */
 		if (role != save_userid)
 			SetUserIdAndSecContext(role,
-								   save_sec | SECURITY_LOCAL_USERID_CHANGE);
+								   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
 		migrate_script_run(script, id, which);
 	}
 	PG_FINALLY();
