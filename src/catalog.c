@@ -1039,14 +1039,16 @@ migrate_applied_times(MigrateGraphCache *gc)
  * The lock order, everywhere: the graph lock first, then the runner lock.
  * Runs take the graph lock (shared) before the runner lock; registrations
  * take the graph lock (exclusive) and never the runner lock.  Code that
- * already holds the runner lock (a script registering a revision during a
- * run, a run that commits per step and keeps the runner lock at session
- * level) must not wait for the graph lock: a session waiting for the
- * runner lock while holding the graph lock would wait for it forever.  So
- * migrate_lock_graph() only tries, then, and fails at once with 40P01
- * (clients retry deadlocks) instead of waiting for the deadlock detector,
- * which might as well abort the other session.  Not 55P03: the lock-retry
- * loop of a run retries that, and this wait would not end by waiting.
+ * already holds the runner lock must not wait for the graph lock: a
+ * session waiting for the runner lock while holding the graph lock would
+ * wait for it forever.  Runs that commit per step (runner.c) must take the
+ * graph lock before the runner lock too.  A revision script that registers a
+ * revision during a run is the one case left in this file: there
+ * migrate_lock_graph() only tries for the exclusive lock and fails at once
+ * with 40P01 (clients retry deadlocks) rather than waiting for the deadlock
+ * detector, which might as well abort the other session.  Not 55P03: the
+ * lock-retry loop of a run retries that, and this wait would not end by
+ * waiting.
  */
 static void
 advisory_tag(LOCKTAG *tag, int32 key2)
@@ -1070,18 +1072,11 @@ migrate_lock_graph(bool exclusive)
 	Datum		k1 = Int32GetDatum(MIGRATE_LOCK_KEY1);
 	Datum		k2 = Int32GetDatum(MIGRATE_LOCK_GRAPH);
 
-	if (holds_advisory(MIGRATE_LOCK_RUNNER, ExclusiveLock) &&
-		!holds_advisory(MIGRATE_LOCK_GRAPH, ExclusiveLock) &&
-		(exclusive || !holds_advisory(MIGRATE_LOCK_GRAPH, ShareLock)))
+	if (exclusive && holds_advisory(MIGRATE_LOCK_RUNNER, ExclusiveLock) &&
+		!holds_advisory(MIGRATE_LOCK_GRAPH, ExclusiveLock))
 	{
-		bool		got;
-
-		got = DatumGetBool(exclusive ?
-						   DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
-											   k1, k2) :
-						   DirectFunctionCall2(pg_try_advisory_xact_lock_shared_int4,
-											   k1, k2));
-		if (!got)
+		if (!DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
+											  k1, k2)))
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_DEADLOCK_DETECTED),
 					 errmsg("could not lock the revision graph without risking a deadlock"),
