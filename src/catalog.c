@@ -60,9 +60,9 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "catalog.h"
 #include "compat.h"
 #include "graphcache.h"
-#include "migrate.h"
 
 static MigrateGraphCache *graph_cache = NULL;
 

@@ -26,8 +26,10 @@
 #include "storage/proc.h"
 #include "utils/builtins.h"
 
+#include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
+#include "register.h"
+#include "script.h"
 
 /* What we know of a revision already registered under the same id */
 typedef struct ExistingRevision

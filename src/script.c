@@ -19,6 +19,9 @@
  *
  * Layer: one-step execution (statements of one script), above catalog
  * access (catalog.c: the owner check of non-transactional revisions).
+ * It still includes migrate.h for the progress reporting of progress.c,
+ * which has no header of its own for it yet.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
