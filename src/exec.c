@@ -22,6 +22,7 @@
  * retry settings and backoff, the dirty mark and the failed-run capture:
  * those move down into files of their own with the operations work
  * (locks.c, dirty.c).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -11,6 +11,7 @@
  *
  * Layer: SQL-callable, the top: it calls every layer below and nothing
  * calls it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -11,6 +11,7 @@
  *
  * Layer: module entry point; migrate_raise_graph_error sits just above the
  * pure graph core and below everything else.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -15,6 +15,7 @@
  * Layer: registration, beside one-step execution: above catalog access
  * (catalog.c) and the pure graph core, below the SQL-callable layer
  * (funcs.c).  It calls script.c only to validate scripts.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
