@@ -19,6 +19,7 @@ OBJS = \
 	src/progress.o \
 	src/worker.o \
 	src/failrec.o \
+	src/util.o \
 	src/lint.o \
 	src/lint_rules.o \
 	src/lint_alter.o \
@@ -32,9 +33,9 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure
 
-ISOLATION = concurrent_upgrade lint_blockers
+ISOLATION = concurrent_upgrade register_serializable lock_order lint_blockers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 TAP_TESTS = 1
