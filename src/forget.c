@@ -24,6 +24,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
+#include "catalog.h"
 #include "compat.h"
 #include "migrate.h"
 #include "runner.h"
@@ -93,6 +94,17 @@ migrate_forget(PG_FUNCTION_ARGS)
 
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
+
+	/* removing a revision is changing it: its owner's members only (1.2) */
+	if (migrate_catalog_has_owners())
+	{
+		migrate_spi_exec(SPI_OK_SELECT,
+						 "SELECT owner::pg_catalog.text FROM migrate.revision"
+						 " WHERE id OPERATOR(pg_catalog.=) $1",
+						 1, (Oid[]) {TEXTOID}, &idv, NULL);
+		if (SPI_processed == 1)
+			migrate_check_may_change(id, migrate_spi_text(0, 1), save_userid);
+	}
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id FROM migrate.revision"
 					 " WHERE down_revisions OPERATOR(pg_catalog.@>) ARRAY[$1]"
