@@ -50,6 +50,12 @@ sub write_file_text
 
 my ($rc, $out, $err);
 
+($rc, $out) = pgm('lint', '--help');
+is($rc, 0, 'lint --help');
+like($out, qr/--fail-on=LEVEL.*--target=TARGET|--target=TARGET.*--fail-on=LEVEL/s, 'lint --help lists its options');
+($rc, $out) = pgm('--help');
+like($out, qr/^  lint\s/m, '--help lists lint');
+
 # ---- an applied table to lint against ----
 write_file_text("$dir/a1_create_orders.sql", <<'EOF');
 -- Message: create orders
