@@ -619,6 +619,7 @@ run_nontransactional_step(MigrateStepwise *sw, const PlannedStep *ps, int k,
 {
 	const char *which = ps->step.upgrade ? "upgrade" : "downgrade";
 	MigrateRevisionRow *row;
+	char	   *checksum;
 	List	   *stmts;
 	ListCell   *lc;
 	volatile int done = 0;
@@ -634,10 +635,16 @@ run_nontransactional_step(MigrateStepwise *sw, const PlannedStep *ps, int k,
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision \"%s\" has no downgrade script", row->id)));
+	/*
+	 * row lives in the transaction's memory, which the commits below free:
+	 * what is needed after them is copied into the run's context now.
+	 */
 	oldcxt = MemoryContextSwitchTo(runcxt);
 	stmts = migrate_script_split(ps->step.upgrade ? row->upgrade : row->downgrade,
 								 ps->revision, which);
+	checksum = pstrdup(row->checksum);
 	MemoryContextSwitchTo(oldcxt);
+	row = NULL;
 
 	ereport(NOTICE,
 			(errmsg("running non-transactional %s of revision %s, %d statement%s at top level",
@@ -721,7 +728,7 @@ run_nontransactional_step(MigrateStepwise *sw, const PlannedStep *ps, int k,
 		migrate_lock_graph(false);
 		migrate_lock_runner();
 		s = current_step(ps, &g);
-		migrate_record_step(sw->run_id, k, &s, ps->revision, row->checksum,
+		migrate_record_step(sw->run_id, k, &s, ps->revision, checksum,
 							false, GetCurrentTimestamp());
 		dirty_clear();
 		job_row_progress(sw->job_id, k, -1, 0);

@@ -79,6 +79,12 @@ like($pbout, qr/number of transactions actually processed: [1-9]/, 'writes went 
 is(sq("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_v'::regclass"), 't',
 	'the concurrently built index is valid');
 is(sq("SELECT count(*) FROM migrate.dirty"), '0', 'not dirty after success');
+# defect 4: the applied checksum of a non-transactional revision was read
+# from memory its commits had freed
+is(sq("SELECT a.checksum = r.checksum FROM migrate.applied a JOIN migrate.revision r ON r.id = a.revision WHERE r.id = 'r6'"),
+	't', 'the applied checksum of a non-transactional revision is the revision\'s');
+($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_check()");
+is($ret, 0, 'migrate_check() passes after a non-transactional revision') or diag $err;
 is(sq("SELECT count(*) FROM items WHERE v >= 0"),
 	sq("SET enable_indexscan = off; SET enable_bitmapscan = off; SELECT count(*) FROM items WHERE v >= 0"),
 	'index and heap agree');
