@@ -102,9 +102,22 @@ migrate_catalog_is_1_1(void)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid("dirty", nsp));
 }
 
+/*
+ * The run's locks, held at session level across its commits.  The lock
+ * order everywhere is the graph lock before the runner lock, and code that
+ * holds the runner lock never asks for the graph lock: so the run takes
+ * the graph lock (shared: it only keeps registration from changing the
+ * graph under the run) before the runner lock, and holds both to its end.
+ * The graph and runner locks each step asks for at transaction level are
+ * then already held by this backend and granted without waiting.
+ */
 static void
 runner_lock_session(MigrateStepwise *sw)
 {
+	DirectFunctionCall2(pg_advisory_lock_shared_int4,
+						Int32GetDatum(MIGRATE_LOCK_KEY1),
+						Int32GetDatum(MIGRATE_LOCK_GRAPH));
+	sw->graph_locked = true;
 	DirectFunctionCall2(pg_advisory_lock_int4,
 						Int32GetDatum(MIGRATE_LOCK_KEY1),
 						Int32GetDatum(MIGRATE_LOCK_RUNNER));
@@ -114,12 +127,16 @@ runner_lock_session(MigrateStepwise *sw)
 static void
 runner_unlock_session(MigrateStepwise *sw)
 {
-	if (!sw->session_locked)
-		return;
-	DirectFunctionCall2(pg_advisory_unlock_int4,
-						Int32GetDatum(MIGRATE_LOCK_KEY1),
-						Int32GetDatum(MIGRATE_LOCK_RUNNER));
+	if (sw->session_locked)
+		DirectFunctionCall2(pg_advisory_unlock_int4,
+							Int32GetDatum(MIGRATE_LOCK_KEY1),
+							Int32GetDatum(MIGRATE_LOCK_RUNNER));
 	sw->session_locked = false;
+	if (sw->graph_locked)
+		DirectFunctionCall2(pg_advisory_unlock_shared_int4,
+							Int32GetDatum(MIGRATE_LOCK_KEY1),
+							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+	sw->graph_locked = false;
 }
 
 /* The ids among the given ones that were registered transactional => false */

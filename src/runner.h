@@ -23,7 +23,8 @@ typedef struct MigrateStepwise
 	int			nsteps;
 	int			done;
 	bool		failure_recorded;
-	bool		session_locked;
+	bool		session_locked;	/* the runner lock, at session level */
+	bool		graph_locked;	/* the graph lock (shared), likewise */
 } MigrateStepwise;
 
 extern void migrate_stepwise_run(MigrateStepwise *sw);
