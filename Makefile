@@ -14,7 +14,11 @@ OBJS = \
 	src/diff_catalog.o \
 	src/diff.o \
 	src/shadow.o \
+	src/locks.o \
+	src/dirty.o \
 	src/runner.o \
+	src/each.o \
+	src/jobs.o \
 	src/progress.o \
 	src/worker.o \
 	src/failrec.o

@@ -1,8 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * runner.h
- *	  Runs that commit after every step, shared by the procedures
- *	  (runner.c) and the background workers (worker.c).
+ *	  Runs that commit after every step (runner.c), shared by the
+ *	  procedures (each.c), background jobs (jobs.c) and the workers
+ *	  (worker.c).
+ *
+ * Operations layer.
  *
  *-------------------------------------------------------------------------
  */
@@ -10,6 +13,7 @@
 #define MIGRATE_RUNNER_H
 
 #include "migrate.h"
+#include "failrec.h"		/* until exec.c includes it itself */
 
 typedef struct MigrateStepwise
 {
@@ -30,18 +34,7 @@ typedef struct MigrateStepwise
 extern void migrate_stepwise_run(MigrateStepwise *sw);
 extern bool migrate_plan_has_nontransactional(MigrateOperation op,
 											  const char *target);
-extern void migrate_job_row_start(int64 job_id, const char *operation,
-								  const char *target, TimestampTz submitted);
-extern void migrate_job_row_finish(int64 job_id, bool ok, int steps_done,
-								   const char *error);
 extern const char *migrate_operation_name(MigrateOperation op);
-
-/* worker.c */
-extern int	migrate_start_job_worker(int64 job_id, int slot);
-
-/* failrec.c */
-extern void migrate_failure_prepare(const char *operation, const char *target);
-extern void migrate_failure_forget(void);
-extern void migrate_record_failure_in_background(void);
+extern char *migrate_target_arg(FunctionCallInfo fcinfo, int n);
 
 #endif							/* MIGRATE_RUNNER_H */

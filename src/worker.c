@@ -67,6 +67,9 @@
 #include "utils/varlena.h"
 
 #include "migrate.h"
+#include "failrec.h"
+#include "jobs.h"
+#include "locks.h"
 #include "progress.h"
 #include "runner.h"
 
