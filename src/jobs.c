@@ -22,14 +22,19 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -147,16 +152,195 @@ next_job_id(void)
 	return id;
 }
 
-/* Start a job in a dynamic worker; returns its job id and slot */
+/*
+ * The worker connects as the submitting role: refuse now, with the reason,
+ * what would make it fail to connect later (its FATAL would otherwise only
+ * be in the server log).
+ */
+static void
+check_can_connect(void)
+{
+	Oid			role = GetUserId();
+	HeapTuple	tup;
+	bool		canlogin;
+	bool		allowconn;
+	char	   *rolname;
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for role %u", role);
+	canlogin = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	rolname = pstrdup(NameStr(((Form_pg_authid) GETSTRUCT(tup))->rolname));
+	ReleaseSysCache(tup);
+
+	if (!canlogin)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot run a background migration job",
+						rolname),
+				 errdetail("The job's worker connects as the role that submits the job, and role \"%s\" is not permitted to log in.",
+						   rolname),
+				 errhint("Submit the job as a role with the LOGIN attribute.")));
+	if (!DatumGetBool(DirectFunctionCall3(has_database_privilege_id_id,
+										  ObjectIdGetDatum(role),
+										  ObjectIdGetDatum(MyDatabaseId),
+										  CStringGetTextDatum("CONNECT"))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot run a background migration job",
+						rolname),
+				 errdetail("The job's worker connects as the role that submits the job, and role \"%s\" has no CONNECT privilege on database \"%s\".",
+						   rolname, dbname ? dbname : "?"),
+				 errhint("Grant CONNECT on the database to the role, or submit the job as another role.")));
+	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for database %u", MyDatabaseId);
+	allowconn = ((Form_pg_database) GETSTRUCT(tup))->datallowconn;
+	ReleaseSysCache(tup);
+	if (!allowconn)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot run a background migration job in database \"%s\"",
+						dbname ? dbname : "?"),
+				 errdetail("The database does not allow connections (datallowconn is false)."),
+				 errhint("Run ALTER DATABASE ... WITH ALLOW_CONNECTIONS true, or run the migration in this session.")));
+}
+
+/*
+ * Jobs submitted by the open transaction.  They start at its commit, as
+ * NOTIFY and pg_cron's jobs do: their worker is registered just before the
+ * commit (so running out of worker slots is an error the submitter sees,
+ * and the transaction rolls back), and is told to go once it has
+ * committed; a rollback (of the transaction or of the subtransaction that
+ * submitted them) cancels them, and nothing runs.
+ */
+typedef struct PendingJob
+{
+	int64		job_id;
+	int			slot;
+	SubTransactionId subxid;
+	bool		registered;
+} PendingJob;
+
+static List *pending_jobs = NIL;	/* in TopMemoryContext */
+static bool callbacks_registered = false;
+
+static void
+pending_end(int launch, SubTransactionId subxid)
+{
+	List	   *keep = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pending_jobs)
+	{
+		PendingJob *pj = lfirst(lc);
+
+		if (subxid != InvalidSubTransactionId && pj->subxid != subxid)
+		{
+			keep = lappend(keep, pj);
+			continue;
+		}
+		if (migrate_shared != NULL)
+			migrate_job_slot_launch(pj->slot, pj->job_id, launch);
+		pfree(pj);
+	}
+	list_free(pending_jobs);
+	if (keep != NIL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+		pending_jobs = list_copy(keep);
+		MemoryContextSwitchTo(oldcxt);
+		list_free(keep);
+	}
+	else
+		pending_jobs = NIL;
+}
+
+static void
+jobs_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (pending_jobs == NIL)
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+			foreach(lc, pending_jobs)
+			{
+				PendingJob *pj = lfirst(lc);
+
+				if (pj->registered)
+					continue;
+				if (!migrate_start_job_worker(pj->job_id, pj->slot))
+					ereport(ERROR,
+							(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+							 errmsg("could not register background process for background migration job %lld",
+									(long long) pj->job_id),
+							 errdetail("The job was not started and the transaction that submitted it is rolled back."),
+							 errhint("You may need to increase \"%s\".",
+									 "max_worker_processes")));
+				pj->registered = true;
+			}
+			break;
+		case XACT_EVENT_COMMIT:
+			pending_end(MIGRATE_JOB_LAUNCH_GO, InvalidSubTransactionId);
+			break;
+		case XACT_EVENT_ABORT:
+			pending_end(MIGRATE_JOB_LAUNCH_CANCELLED, InvalidSubTransactionId);
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot PREPARE a transaction that has submitted background migration jobs")));
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+jobs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		pending_end(MIGRATE_JOB_LAUNCH_CANCELLED, mySubid);
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		foreach(lc, pending_jobs)
+		{
+			PendingJob *pj = lfirst(lc);
+
+			if (pj->subxid == mySubid)
+				pj->subxid = parentSubid;
+		}
+}
+
+/*
+ * Submit a job: it gets a job id and a shared memory slot now, and its
+ * worker when the transaction commits.  Returns its job id and slot.
+ */
 int64
 migrate_job_start(MigrateOperation op, const char *target, int *slot_out)
 {
 	int64		job_id;
 	int			slot;
+	PendingJob *pj;
+	MemoryContext oldcxt;
 
 	require_shmem("a background migration");
 	migrate_require_1_1();
+	check_can_connect();
 	migrate_dirty_check();
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(jobs_xact_callback, NULL);
+		RegisterSubXactCallback(jobs_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
 	job_id = next_job_id();
 	slot = migrate_job_slot_take(job_id, migrate_operation_name(op), target);
 	if (slot < 0)
@@ -166,16 +350,13 @@ migrate_job_start(MigrateOperation op, const char *target, int *slot_out)
 				 errdetail("At most %d jobs can be queued or running at once.",
 						   MIGRATE_JOB_SLOTS),
 				 errhint("Wait for a job to finish with migrate_wait().")));
-	if (!migrate_start_job_worker(job_id, slot))
-	{
-		migrate_job_slot_update(slot, job_id, MIGRATE_JOB_FAILED, -1, -1,
-								"could not register background process");
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("could not register background process"),
-				 errhint("You may need to increase \"%s\".",
-						 "max_worker_processes")));
-	}
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	pj = palloc0(sizeof(PendingJob));
+	pj->job_id = job_id;
+	pj->slot = slot;
+	pj->subxid = GetCurrentSubTransactionId();
+	pending_jobs = lappend(pending_jobs, pj);
+	MemoryContextSwitchTo(oldcxt);
 	*slot_out = slot;
 	return job_id;
 }
@@ -195,6 +376,14 @@ migrate_job_wait_slot(int slot, int64 job_id, int64 timeout_ms)
 
 		if (j.job_id != job_id)
 			return -1;
+		if (j.launch == MIGRATE_JOB_LAUNCH_PENDING &&
+			j.submitter_pid == MyProcPid)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("background migration job %lld has not started",
+							(long long) job_id),
+					 errdetail("A job starts when the transaction that submitted it commits."),
+					 errhint("Commit, then wait for the job in a new transaction.")));
 		if (j.state == MIGRATE_JOB_SUCCEEDED || j.state == MIGRATE_JOB_FAILED)
 			return j.state;
 		if (timeout_ms >= 0 &&
@@ -274,6 +463,15 @@ migrate_wait(PG_FUNCTION_ARGS)
 		{
 			int			st = migrate_job_wait_slot(slot, job_id, timeout_ms);
 
+			if (st == MIGRATE_JOB_FAILED)
+			{
+				MigrateJobSlot j = migrate_job_slot_read(slot);
+
+				if (j.job_id == job_id && j.error[0])
+					ereport(NOTICE,
+							(errmsg("background migration job %lld failed: %s",
+									(long long) job_id, j.error)));
+			}
 			if (st >= 0)
 				PG_RETURN_TEXT_P(cstring_to_text(migrate_job_state_name(st)));
 		}
@@ -283,8 +481,9 @@ migrate_wait(PG_FUNCTION_ARGS)
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
-					 "SELECT CASE WHEN state OPERATOR(pg_catalog.=) ANY"
-					 " (ARRAY['queued', 'running']) THEN 'failed' ELSE state END"
+					 "SELECT CASE WHEN state OPERATOR(pg_catalog.=) 'queued'"
+					 " OR state OPERATOR(pg_catalog.=) 'running'"
+					 " THEN 'failed'::pg_catalog.text ELSE state END"
 					 " FROM migrate.job WHERE job_id OPERATOR(pg_catalog.=) $1",
 					 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(job_id)},
 					 NULL);

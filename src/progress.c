@@ -319,6 +319,30 @@ migrate_job_slot_update(int idx, int64 job_id, int state, int steps_done,
 	LWLockRelease(migrate_shared->lock);
 }
 
+/*
+ * The submitting transaction committed (GO) or rolled back (CANCELLED: the
+ * job ends failed without running).
+ */
+void
+migrate_job_slot_launch(int idx, int64 job_id, int launch)
+{
+	MigrateJobSlot *j = &migrate_shared->jobs[idx];
+
+	LWLockAcquire(migrate_shared->lock, LW_EXCLUSIVE);
+	if (j->job_id == job_id && j->launch == MIGRATE_JOB_LAUNCH_PENDING)
+	{
+		j->launch = launch;
+		if (launch == MIGRATE_JOB_LAUNCH_CANCELLED)
+		{
+			j->state = MIGRATE_JOB_FAILED;
+			j->finished_at = GetCurrentTimestamp();
+			strlcpy(j->error, "not started: the transaction that submitted the job rolled back",
+					sizeof(j->error));
+		}
+	}
+	LWLockRelease(migrate_shared->lock);
+}
+
 /* A copy of a slot, taken under the lock */
 MigrateJobSlot
 migrate_job_slot_read(int idx)

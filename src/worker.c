@@ -196,6 +196,25 @@ migrate_start_job_worker(int64 job_id, int slot)
 static int	job_slot = -1;
 static int64 job_id = 0;
 
+/*
+ * A FATAL error while the worker connects (the role may not log in, the
+ * database refuses connections) ends the process before any PG_CATCH: this
+ * hook keeps its message, so that the job's slot says why, not only the
+ * server log.
+ */
+static emit_log_hook_type prev_emit_log_hook = NULL;
+static char startup_error[MIGRATE_ERROR_LEN];
+
+static void
+job_startup_log_hook(ErrorData *edata)
+{
+	if (edata->elevel >= FATAL && startup_error[0] == '\0' && edata->message)
+		snprintf(startup_error, sizeof(startup_error),
+				 "the worker could not start: %s", edata->message);
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
 /* At worker exit: a job still marked live in shared memory failed */
 static void
 job_exit_callback(int code, Datum arg)
@@ -208,8 +227,32 @@ job_exit_callback(int code, Datum arg)
 	if (j.job_id == job_id &&
 		(j.state == MIGRATE_JOB_QUEUED || j.state == MIGRATE_JOB_RUNNING))
 		migrate_job_slot_update(job_slot, job_id, MIGRATE_JOB_FAILED, -1, -1,
+								startup_error[0] ? startup_error :
 								"the worker exited before the job finished");
 	migrate_progress_end();
+}
+
+/*
+ * The worker is registered just before the submitting transaction commits:
+ * wait until it has (GO), or has rolled back (CANCELLED: exit, nothing
+ * runs).  Returns false to exit.
+ */
+static bool
+wait_for_launch(void)
+{
+	for (;;)
+	{
+		MigrateJobSlot j = migrate_job_slot_read(job_slot);
+
+		if (j.job_id != job_id || j.launch == MIGRATE_JOB_LAUNCH_CANCELLED)
+			return false;
+		if (j.launch == MIGRATE_JOB_LAUNCH_GO)
+			return true;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 static void
@@ -245,8 +288,13 @@ migrate_job_worker_main(Datum main_arg)
 	if (j.job_id != job_id)
 		proc_exit(1);
 	before_shmem_exit(job_exit_callback, (Datum) 0);
+	if (!wait_for_launch())
+		proc_exit(0);
 
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = job_startup_log_hook;
 	BackgroundWorkerInitializeConnectionByOid(j.dboid, j.roleoid, 0);
+	emit_log_hook = prev_emit_log_hook;
 	snprintf(appname, sizeof(appname), "migrate job %lld", (long long) job_id);
 	set_session_settings(appname);
 

@@ -174,8 +174,14 @@ like(sq("SELECT error FROM migrate.run ORDER BY run_id DESC LIMIT 1 OFFSET 1"), 
 # --- migrate_wait never waits on itself
 sq(q{SELECT migrate_revision('idx4', 'CREATE INDEX CONCURRENTLY items_v4 ON items (v, id, v)',
 	'DROP INDEX CONCURRENTLY items_v4', revision => 'r9', transactional => false)});
-($ret, $out, $err) = $node->psql('postgres',
-	"SELECT migrate_wait(migrate_upgrade_async('head'), '60s')");
+# the job starts when its transaction commits; the waiter's REPEATABLE READ
+# snapshot, taken before the job's CREATE INDEX CONCURRENTLY, is older
+($ret, $out, $err) = $node->psql('postgres', qq{
+SELECT migrate_upgrade_async('head') AS job \\gset
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM items;
+SELECT migrate_wait(:job, '60s');
+});
 like($err, qr/is waiting for this session/, 'migrate_wait detects a job waiting for its own snapshot');
 $node->poll_query_until('postgres', "SELECT count(*) = 0 FROM migrate_progress") or die;
 is(sq("SELECT version_num FROM migrate.version"), 'r9', 'the job went on once the waiter left');
