@@ -14,6 +14,27 @@
  * dirty mark, DROP EXTENSION protection.
  * ====================================================================== */
 
+/*
+ * The shared-memory readers behind migrate_jobs and migrate_progress are
+ * internals: they move out of the user's schema (and \df) into the catalog
+ * schema, which PUBLIC cannot use.  The views call them by OID, and a view's
+ * functions are checked against whoever reads the view: EXECUTE goes to
+ * PUBLIC, so that reading a view needs only SELECT on it.  What they return
+ * is filtered in C: only this database's jobs and runs, and a run's
+ * statement text only for the role running it and members of
+ * pg_read_all_stats (as pg_stat_activity does).
+ */
+ALTER FUNCTION @extschema@.migrate_job_slots() SET SCHEMA migrate;
+ALTER FUNCTION migrate.migrate_job_slots() RENAME TO job_slots;
+ALTER FUNCTION @extschema@.migrate_progress_slots() SET SCHEMA migrate;
+ALTER FUNCTION migrate.migrate_progress_slots() RENAME TO progress_slots;
+COMMENT ON FUNCTION migrate.job_slots()
+	IS 'background jobs of this database as shared memory knows them (internal, for migrate_jobs)';
+COMMENT ON FUNCTION migrate.progress_slots()
+	IS 'migration runs in flight in this database; statement text only for the running role and pg_read_all_stats (internal, for migrate_progress)';
+GRANT EXECUTE ON FUNCTION migrate.job_slots(), migrate.progress_slots() TO PUBLIC;
+COMMENT ON VIEW @extschema@.migrate_progress IS 'migration runs in flight in this database, from shared memory: visible before they commit; statement text only for the running role and pg_read_all_stats';
+
 
 /* ======================================================================
  * Files and pg_migrate: forget, stamp of several revisions, push.

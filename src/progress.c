@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
@@ -163,6 +164,7 @@ migrate_progress_begin(const char *direction, int nsteps, int64 job_id)
 	{
 		slot->pid = MyProcPid;
 		slot->dboid = MyDatabaseId;
+		slot->roleoid = GetUserId();
 		slot->job_id = job_id;
 		strlcpy(slot->direction, direction, sizeof(slot->direction));
 		slot->nsteps = nsteps;
@@ -455,9 +457,17 @@ migrate_progress_slots(PG_FUNCTION_ARGS)
 		Datum		values[11];
 		bool		nulls[11] = {0};
 		char	   *dbname;
+		bool		show_text;
 
-		if (p->pid == 0)
+		/*
+		 * Only this database's runs, and their statements only to the
+		 * role running them and to pg_read_all_stats, as pg_stat_activity
+		 * shows queries.
+		 */
+		if (p->pid == 0 || p->dboid != MyDatabaseId)
 			continue;
+		show_text = has_privs_of_role(GetUserId(), p->roleoid) ||
+			has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 		values[0] = Int32GetDatum(p->pid);
 		dbname = get_database_name(p->dboid);
 		values[1] = DirectFunctionCall1(namein, CStringGetDatum(dbname ? dbname : "?"));
@@ -468,7 +478,8 @@ migrate_progress_slots(PG_FUNCTION_ARGS)
 		nulls[5] = p->revision[0] == '\0';
 		values[6] = Int32GetDatum(p->statement);
 		nulls[6] = p->statement == 0;
-		values[7] = CStringGetTextDatum(p->stmt);
+		values[7] = CStringGetTextDatum(show_text ? p->stmt :
+										"<insufficient privilege>");
 		nulls[7] = p->stmt[0] == '\0';
 		values[8] = Int64GetDatum(p->job_id);
 		nulls[8] = p->job_id == 0;

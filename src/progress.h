@@ -22,6 +22,7 @@ typedef struct MigrateProgressSlot
 {
 	int			pid;			/* 0: free */
 	Oid			dboid;
+	Oid			roleoid;		/* who runs it: may see its statement */
 	int64		job_id;			/* 0: not a background job */
 	char		direction[16];
 	int			step;
