@@ -19,6 +19,7 @@ OBJS = \
 	src/runner.o \
 	src/each.o \
 	src/jobs.o \
+	src/dropguard.o \
 	src/progress.o \
 	src/worker.o \
 	src/failrec.o

@@ -35,6 +35,25 @@ COMMENT ON FUNCTION migrate.progress_slots()
 GRANT EXECUTE ON FUNCTION migrate.job_slots(), migrate.progress_slots() TO PUBLIC;
 COMMENT ON VIEW @extschema@.migrate_progress IS 'migration runs in flight in this database, from shared memory: visible before they commit; statement text only for the running role and pg_read_all_stats';
 
+/*
+ * DROP EXTENSION migrate takes the catalog, the history of the database,
+ * with it: an event trigger (a member, so it goes with the extension)
+ * refuses it while there is history, unless migrate.allow_drop is on.
+ * DROP SCHEMA ... CASCADE of the extension's schema likewise.
+ */
+CREATE FUNCTION migrate.protect_drop()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'migrate_protect_drop'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION migrate.protect_drop()
+	IS 'event trigger: refuses DROP EXTENSION migrate while the catalog holds history, unless migrate.allow_drop is on (internal)';
+REVOKE ALL ON FUNCTION migrate.protect_drop() FROM PUBLIC;
+CREATE EVENT TRIGGER migrate_protect_drop ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+	EXECUTE FUNCTION migrate.protect_drop();
+COMMENT ON EVENT TRIGGER migrate_protect_drop
+	IS 'refuses DROP EXTENSION migrate (and DROP SCHEMA ... CASCADE of its schema) while the catalog holds history, unless migrate.allow_drop is on';
+
 
 /* ======================================================================
  * Files and pg_migrate: forget, stamp of several revisions, push.

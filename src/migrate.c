@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "dropguard.h"
 #include "graphcache.h"
 #include "migrate.h"
 
@@ -41,6 +42,7 @@ _PG_init(void)
 							"The delay doubles with every retry, up to 30 seconds, plus up to half again at random.",
 							&migrate_lock_retry_delay, 200, 1, 30000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	migrate_dropguard_init();
 
 	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
 	{
