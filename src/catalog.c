@@ -933,7 +933,7 @@ migrate_revisions_fetch(const char *const *ids, int n)
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
-					 " upgrade, downgrade, checksum, created_at, created_by::text"
+					 " upgrade, downgrade, checksum, created_at, created_by::pg_catalog.text"
 					 " FROM migrate.revision"
 					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
 					 1, (Oid[]) {TEXTARRAYOID}, values, NULL);

@@ -254,6 +254,12 @@ migrate_failure_worker_main(Datum main_arg)
 
 	/* yield to anyone holding our tables (DROP EXTENSION) within 100 ms */
 	SetConfigOption("lock_timeout", "100", PGC_USERSET, PGC_S_SESSION);
+	/*
+	 * As a superuser, immune to ALTER DATABASE/ROLE ... SET search_path: only
+	 * pg_catalog, then the (empty) temporary schema.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+					PGC_S_SESSION);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
