@@ -33,7 +33,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-f
 
 REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path
 
-ISOLATION = concurrent_upgrade
+ISOLATION = concurrent_upgrade runner_lock_order
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 TAP_TESTS = 1
