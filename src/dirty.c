@@ -36,6 +36,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "migrate.h"
 #include "dirty.h"
@@ -46,6 +47,22 @@ PG_FUNCTION_INFO_V1(migrate_resolve_dirty);
 
 /* the run this backend has in progress, if any: not orphaned */
 static int64 own_run_id = 0;
+
+/* How the run log and the dirty mark name an operation */
+const char *
+migrate_operation_name(MigrateOperation op)
+{
+	switch (op)
+	{
+		case MIGRATE_OP_UPGRADE:
+			return "upgrade";
+		case MIGRATE_OP_DOWNGRADE:
+			return "downgrade";
+		case MIGRATE_OP_STAMP:
+			return "stamp";
+	}
+	return "?";
+}
 
 /* Does the catalog have the 1.1 objects (the database ran the update)? */
 bool
@@ -251,6 +268,69 @@ migrate_dirty_clear(void)
 					 NULL, NULL);
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
+}
+
+/* ---- non-transactional revisions in a plan ---- */
+
+/* The ids among the given ones that were registered transactional => false */
+List *
+migrate_nontransactional_ids(List *ids)
+{
+	Oid			save_userid;
+	int			save_sec;
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *result = NIL;
+
+	if (ids == NIL || !migrate_catalog_is_1_1())
+		return NIL;
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+					 "SELECT id FROM migrate.revision"
+					 " WHERE NOT transactional"
+					 " AND id OPERATOR(pg_catalog.=) ANY ($1)",
+					 1, (Oid[]) {TEXTARRAYOID},
+					 (Datum[]) {migrate_list_to_text_array(ids)}, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, MemoryContextStrdup(cxt, migrate_spi_text(i, 1)));
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
+	return result;
+}
+
+List *
+migrate_plan_ids(const MgGraph *g, const MgPlan *plan)
+{
+	List	   *ids = NIL;
+
+	for (int i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].rev >= 0)
+			ids = lappend(ids, (char *) mg_graph_rev(g, plan->steps[i].rev)->id);
+	return ids;
+}
+
+/*
+ * migrate_upgrade() and friends run in the caller's transaction, where a
+ * non-transactional revision cannot run: refuse before running anything.
+ */
+void
+migrate_refuse_nontransactional(MigrateOperation op, const MgGraph *g,
+								const MgPlan *plan)
+{
+	List	   *nontx;
+
+	if (op == MIGRATE_OP_STAMP)
+		return;
+	nontx = migrate_nontransactional_ids(migrate_plan_ids(g, plan));
+	if (nontx != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("revision \"%s\" cannot run inside a transaction block",
+						(char *) linitial(nontx)),
+				 errdetail("It was registered with transactional => false: its statements run one by one at top level, each in a transaction of its own."),
+				 op == MIGRATE_OP_UPGRADE ?
+				 errhint("Use CALL migrate_upgrade_each(...) or SELECT migrate_upgrade_async(...), which run such revisions in a background worker.") :
+				 errhint("Use CALL migrate_downgrade_each(...), which runs such revisions in a background worker.")));
 }
 
 /* ---- SQL: the dirty mark ---- */

@@ -3,6 +3,10 @@
  * progress.c
  *	  Runs in flight and background jobs, in shared memory.
  *
+ * Catalog level (shared state below the one-step executor): the executor
+ * and scripts report progress here, the operations layer keeps its job
+ * slots here; it reaches nothing above it.
+ *
  * A migration's own rows in our tables are invisible to other sessions
  * until it commits, so what is running now lives in shared memory: one
  * progress slot per running migration (backend pid, database, direction,

@@ -60,21 +60,6 @@ typedef struct PlannedStep
 	bool		transactional;
 } PlannedStep;
 
-const char *
-migrate_operation_name(MigrateOperation op)
-{
-	switch (op)
-	{
-		case MIGRATE_OP_UPGRADE:
-			return "upgrade";
-		case MIGRATE_OP_DOWNGRADE:
-			return "downgrade";
-		case MIGRATE_OP_STAMP:
-			return "stamp";
-	}
-	return "?";
-}
-
 /*
  * The run's locks, held at session level across its commits.  The lock
  * order everywhere is the graph lock before the runner lock, and code that
@@ -139,67 +124,6 @@ migrate_target_arg(FunctionCallInfo fcinfo, int n)
 	return target;
 }
 
-/* The ids among the given ones that were registered transactional => false */
-static List *
-nontransactional_ids(List *ids)
-{
-	Oid			save_userid;
-	int			save_sec;
-	MemoryContext cxt = CurrentMemoryContext;
-	List	   *result = NIL;
-
-	if (ids == NIL || !migrate_catalog_is_1_1())
-		return NIL;
-	migrate_catalog_enter(&save_userid, &save_sec);
-	SPI_connect();
-	migrate_spi_exec(SPI_OK_SELECT,
-					 "SELECT id FROM migrate.revision"
-					 " WHERE NOT transactional"
-					 " AND id OPERATOR(pg_catalog.=) ANY ($1)",
-					 1, (Oid[]) {TEXTARRAYOID},
-					 (Datum[]) {migrate_list_to_text_array(ids)}, NULL);
-	for (uint64 i = 0; i < SPI_processed; i++)
-		result = lappend(result, MemoryContextStrdup(cxt, migrate_spi_text(i, 1)));
-	SPI_finish();
-	migrate_catalog_leave(save_userid, save_sec);
-	return result;
-}
-
-static List *
-plan_ids(const MgGraph *g, const MgPlan *plan)
-{
-	List	   *ids = NIL;
-
-	for (int i = 0; i < plan->nsteps; i++)
-		if (plan->steps[i].rev >= 0)
-			ids = lappend(ids, (char *) mg_graph_rev(g, plan->steps[i].rev)->id);
-	return ids;
-}
-
-/*
- * migrate_upgrade() and friends run in the caller's transaction, where a
- * non-transactional revision cannot run: refuse before running anything.
- */
-void
-migrate_refuse_nontransactional(MigrateOperation op, const MgGraph *g,
-								const MgPlan *plan)
-{
-	List	   *nontx;
-
-	if (op == MIGRATE_OP_STAMP)
-		return;
-	nontx = nontransactional_ids(plan_ids(g, plan));
-	if (nontx != NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("revision \"%s\" cannot run inside a transaction block",
-						(char *) linitial(nontx)),
-				 errdetail("It was registered with transactional => false: its statements run one by one at top level, each in a transaction of its own."),
-				 op == MIGRATE_OP_UPGRADE ?
-				 errhint("Use CALL migrate_upgrade_each(...) or SELECT migrate_upgrade_async(...), which run such revisions in a background worker.") :
-				 errhint("Use CALL migrate_downgrade_each(...), which runs such revisions in a background worker.")));
-}
-
 bool
 migrate_plan_has_nontransactional(MigrateOperation op, const char *target)
 {
@@ -211,10 +135,8 @@ migrate_plan_has_nontransactional(MigrateOperation op, const char *target)
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
 	migrate_plan(op, gc->graph, cur, target, &plan);
-	return nontransactional_ids(plan_ids(gc->graph, &plan)) != NIL;
+	return migrate_nontransactional_ids(migrate_plan_ids(gc->graph, &plan)) != NIL;
 }
-
-/* ---- the run log and the job table ---- */
 
 /* ---- the stepwise runner ---- */
 
@@ -500,7 +422,7 @@ migrate_stepwise_run(MigrateStepwise *sw)
 		gc = migrate_graph_get();
 		cur = migrate_versions_read();
 		migrate_plan(sw->op, gc->graph, cur, sw->target, &plan);
-		nontx = nontransactional_ids(plan_ids(gc->graph, &plan));
+		nontx = migrate_nontransactional_ids(migrate_plan_ids(gc->graph, &plan));
 
 		oldcxt = MemoryContextSwitchTo(runcxt);
 		steps = palloc0(sizeof(PlannedStep) * Max(plan.nsteps, 1));

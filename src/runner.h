@@ -13,7 +13,8 @@
 #define MIGRATE_RUNNER_H
 
 #include "migrate.h"
-#include "failrec.h"		/* until exec.c includes it itself */
+#include "dirty.h"		/* until exec.c includes it itself */
+#include "failrec.h"		/* likewise */
 
 typedef struct MigrateStepwise
 {
@@ -34,7 +35,6 @@ typedef struct MigrateStepwise
 extern void migrate_stepwise_run(MigrateStepwise *sw);
 extern bool migrate_plan_has_nontransactional(MigrateOperation op,
 											  const char *target);
-extern const char *migrate_operation_name(MigrateOperation op);
 extern char *migrate_target_arg(FunctionCallInfo fcinfo, int n);
 
 #endif							/* MIGRATE_RUNNER_H */

@@ -67,6 +67,7 @@
 #include "utils/varlena.h"
 
 #include "migrate.h"
+#include "dirty.h"
 #include "failrec.h"
 #include "jobs.h"
 #include "locks.h"
