@@ -9,10 +9,12 @@
  * migrate_upgrade_async() and CALL migrate_upgrade_each() (for plans a
  * procedure cannot run) hand a plan to a dynamic background worker
  * (worker.c) that connects to the caller's database as the calling role
- * and runs the plan with a commit per step (runner.c).  What the worker
- * needs travels in a shared memory job slot (progress.c): the caller's
- * transaction may not have committed, so nothing is passed through tables;
- * the worker writes the job's row in migrate.job itself.
+ * and runs the plan with a commit per step (runner.c).  A job starts when
+ * the transaction that submitted it commits, and not at all if it rolls
+ * back (see PendingJob below).  What the worker needs travels in a shared
+ * memory job slot (progress.c); the worker writes the job's row in
+ * migrate.job itself.  Submission refuses a role the worker could not
+ * connect as, with the reason, rather than leave it to the worker's FATAL.
  *
  * A caller never waits on a worker while holding what the worker needs:
  * migrate_wait() errors out, as the deadlock detector would, when the

@@ -22,10 +22,14 @@
  * Background jobs (migrate_upgrade_async(), and CALL migrate_upgrade_each()
  * for plans a procedure cannot run) each get a dynamic worker that connects
  * to the caller's database as the calling role, takes what to do from its
- * shared memory job slot (the caller's transaction may not have committed,
- * so nothing is passed through tables), writes the job's row itself, and
- * runs the plan with a commit per step; statements of non-transactional
- * revisions run at top level with pg_cron's ExecuteSqlString pattern.
+ * shared memory job slot, writes the job's row itself, and runs the plan
+ * with a commit per step; statements of non-transactional revisions run at
+ * top level with pg_cron's ExecuteSqlString pattern.  The worker is
+ * registered just before the submitting transaction commits and waits,
+ * before it connects, until the commit tells it to go (jobs.c).  A FATAL
+ * error while it connects is kept as the job's error.
+ *
+ * Operations layer.
  *
  * Errors end a worker through autovacuum's PG_CATCH sequence, after which
  * the failure is recorded in a fresh transaction.
