@@ -36,6 +36,37 @@ GRANT EXECUTE ON FUNCTION migrate.job_slots(), migrate.progress_slots() TO PUBLI
 COMMENT ON VIEW @extschema@.migrate_progress IS 'migration runs in flight in this database, from shared memory: visible before they commit; statement text only for the running role and pg_read_all_stats';
 
 /*
+ * A job's row is now written 'queued' by the transaction that submits it
+ * (jobs start when it commits), and set 'running' by its worker: while
+ * shared memory has the job, its state and error come from there for
+ * queued jobs too (a worker that could not connect says why).
+ */
+CREATE OR REPLACE VIEW @extschema@.migrate_jobs AS
+SELECT j.job_id, j.operation, j.target,
+	   CASE WHEN NOT (j.state OPERATOR(pg_catalog.=) 'queued'
+					  OR j.state OPERATOR(pg_catalog.=) 'running') THEN j.state
+			WHEN s.job_id IS NULL THEN 'failed'
+			ELSE s.state END AS state,
+	   GREATEST(j.steps_done, s.steps_done) AS steps_done,
+	   j.steps_total, j.run_id, j.role_name,
+	   coalesce(j.worker_pid, s.worker_pid) AS worker_pid, j.submitted_at,
+	   j.started_at, j.finished_at,
+	   CASE WHEN NOT (j.state OPERATOR(pg_catalog.=) 'queued'
+					  OR j.state OPERATOR(pg_catalog.=) 'running') THEN j.error
+			WHEN s.job_id IS NULL THEN 'worker exited without finishing the job'
+			ELSE s.error END AS error
+  FROM migrate.job j
+  LEFT JOIN migrate.job_slots() s
+	ON s.job_id OPERATOR(pg_catalog.=) j.job_id
+UNION ALL
+SELECT s.job_id, s.operation, s.target, s.state, s.steps_done, s.steps_total,
+	   NULL::pg_catalog.int8, s.role_name, s.worker_pid, s.submitted_at, NULL, NULL,
+	   s.error
+  FROM migrate.job_slots() s
+ WHERE NOT EXISTS (SELECT 1 FROM migrate.job j
+				   WHERE j.job_id OPERATOR(pg_catalog.=) s.job_id);
+
+/*
  * DROP EXTENSION migrate takes the catalog, the history of the database,
  * with it: an event trigger (a member, so it goes with the extension)
  * refuses it while there is history, unless migrate.allow_drop is on.

@@ -91,20 +91,31 @@ migrate_dirty_own_run(int64 run_id)
 	own_run_id = run_id;
 }
 
+/*
+ * Is the job's worker alive (or about to start)?  If not, *error gets what
+ * shared memory knows of its end (say, why the worker could not connect),
+ * or NULL.
+ */
 static bool
-job_alive(int64 job_id)
+job_alive(int64 job_id, char **error)
 {
 	int			slot;
 	MigrateJobSlot j;
 
+	*error = NULL;
 	if (!migrate_shmem_available())
 		return false;
 	slot = migrate_job_slot_find(job_id);
 	if (slot < 0)
 		return false;
 	j = migrate_job_slot_read(slot);
-	return j.job_id == job_id &&
-		(j.state == MIGRATE_JOB_QUEUED || j.state == MIGRATE_JOB_RUNNING);
+	if (j.job_id != job_id)
+		return false;
+	if (j.state == MIGRATE_JOB_QUEUED || j.state == MIGRATE_JOB_RUNNING)
+		return true;
+	if (j.error[0])
+		*error = pstrdup(j.error);
+	return false;
 }
 
 /* See the file comment */
@@ -113,7 +124,8 @@ mark_orphans(void)
 {
 	Oid			save_userid;
 	int			save_sec;
-	List	   *dead = NIL;
+	List	   *dead_ids = NIL;
+	List	   *dead_errors = NIL;
 
 	/* a read-only caller (a dry run, say) changes nothing */
 	if (XactReadOnly)
@@ -140,19 +152,27 @@ mark_orphans(void)
 		int64		job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
 														 SPI_tuptable->tupdesc,
 														 1, &isnull));
+		char	   *error;
 
-		if (!job_alive(job_id))
-			dead = lappend(dead, psprintf(INT64_FORMAT, job_id));
+		if (!job_alive(job_id, &error))
+		{
+			dead_ids = lappend(dead_ids, psprintf(INT64_FORMAT, job_id));
+			dead_errors = lappend(dead_errors, error ? error :
+								  pstrdup("abandoned: the worker exited before the job finished"));
+		}
 	}
-	if (dead != NIL)
+	if (dead_ids != NIL)
 		migrate_spi_exec(SPI_OK_UPDATE,
-						 "UPDATE migrate.job SET state = 'failed',"
+						 "UPDATE migrate.job j SET state = 'failed',"
 						 " finished_at = pg_catalog.clock_timestamp(),"
-						 " error = pg_catalog.concat('abandoned: the worker exited before the job finished'::pg_catalog.text,"
-						 " ': ' OPERATOR(pg_catalog.||) error)"
-						 " WHERE job_id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int8[])",
-						 1, (Oid[]) {TEXTARRAYOID},
-						 (Datum[]) {migrate_list_to_text_array(dead)}, NULL);
+						 " error = pg_catalog.concat(d.error,"
+						 " ': ' OPERATOR(pg_catalog.||) j.error)"
+						 " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]),"
+						 " pg_catalog.unnest($2)) AS d (job_id, error)"
+						 " WHERE j.job_id OPERATOR(pg_catalog.=) d.job_id",
+						 2, (Oid[]) {TEXTARRAYOID, TEXTARRAYOID},
+						 (Datum[]) {migrate_list_to_text_array(dead_ids),
+						 migrate_list_to_text_array(dead_errors)}, NULL);
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
 }

@@ -30,6 +30,7 @@
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
@@ -51,9 +52,14 @@ PG_FUNCTION_INFO_V1(migrate_wait);
 
 /* ---- the job's row ---- */
 
+/*
+ * The job's row: written 'queued' by the submitting transaction (so it
+ * exists once the job may start, and not at all if the submission rolls
+ * back), and set 'running' by the job's worker when it starts.
+ */
 void
 migrate_job_row_start(int64 job_id, const char *operation, const char *target,
-					  TimestampTz submitted)
+					  TimestampTz submitted, bool worker)
 {
 	Oid			save_userid;
 	int			save_sec;
@@ -62,15 +68,21 @@ migrate_job_row_start(int64 job_id, const char *operation, const char *target,
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_INSERT,
-					 "INSERT INTO migrate.job (job_id, operation, target, state,"
+					 "INSERT INTO migrate.job AS j (job_id, operation, target, state,"
 					 " role_name, worker_pid, submitted_at, started_at)"
-					 " VALUES ($1, $2, $3, 'running', $4, pg_catalog.pg_backend_pid(),"
-					 " $5, pg_catalog.clock_timestamp())",
-					 5, (Oid[]) {INT8OID, TEXTOID, TEXTOID, NAMEOID, TIMESTAMPTZOID},
+					 " VALUES ($1, $2, $3, $6, $4,"
+					 " CASE WHEN $7 THEN pg_catalog.pg_backend_pid() END,"
+					 " $5, CASE WHEN $7 THEN pg_catalog.clock_timestamp() END)"
+					 " ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state,"
+					 " worker_pid = EXCLUDED.worker_pid, started_at = EXCLUDED.started_at",
+					 7, (Oid[]) {INT8OID, TEXTOID, TEXTOID, NAMEOID, TIMESTAMPTZOID,
+					 TEXTOID, BOOLOID},
 					 (Datum[]) {Int64GetDatum(job_id), CStringGetTextDatum(operation),
 					 CStringGetTextDatum(target),
 					 DirectFunctionCall1(namein, CStringGetDatum(caller)),
-					 TimestampTzGetDatum(submitted)}, NULL);
+					 TimestampTzGetDatum(submitted),
+					 CStringGetTextDatum(worker ? "running" : "queued"),
+					 BoolGetDatum(worker)}, NULL);
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
 }
@@ -352,6 +364,14 @@ migrate_job_start(MigrateOperation op, const char *target, int *slot_out)
 				 errdetail("At most %d jobs can be queued or running at once.",
 						   MIGRATE_JOB_SLOTS),
 				 errhint("Wait for a job to finish with migrate_wait().")));
+	/*
+	 * 1.2's migrate_jobs reads a queued row's state from shared memory;
+	 * 1.1's would show it queued forever, so there the worker writes the
+	 * row, as before.
+	 */
+	if (OidIsValid(get_event_trigger_oid("migrate_protect_drop", true)))
+		migrate_job_row_start(job_id, migrate_operation_name(op), target,
+							  migrate_job_slot_read(slot).submitted_at, false);
 	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 	pj = palloc0(sizeof(PendingJob));
 	pj->job_id = job_id;

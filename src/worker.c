@@ -315,7 +315,8 @@ migrate_job_worker_main(Datum main_arg)
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		PushActiveSnapshot(GetTransactionSnapshot());
-		migrate_job_row_start(job_id, j.operation, j.target, j.submitted_at);
+		migrate_job_row_start(job_id, j.operation, j.target, j.submitted_at,
+							  true);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		migrate_job_slot_update(job_slot, job_id, MIGRATE_JOB_RUNNING, 0, -1, NULL);

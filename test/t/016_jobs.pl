@@ -21,7 +21,7 @@ $node->start;
 sub sq { return $node->safe_psql('postgres', $_[0]); }
 
 sq(q{
-CREATE EXTENSION migrate;
+CREATE EXTENSION migrate VERSION '1.2';
 SELECT migrate_revision('a', 'CREATE TABLE ja (x int)', 'DROP TABLE ja', revision => 'j1');
 });
 
@@ -117,6 +117,20 @@ like($out, qr/the worker could not start: role "jobs_later" is not permitted to 
 like($err, qr/job \d+ failed: the worker could not start: role "jobs_later" is not permitted to log in/,
 	'migrate_wait says why');
 is(sq("SELECT version_num FROM migrate.version"), 'j2', 'and nothing ran');
+
+# the job's row, written by the submitting transaction, gets the worker's
+# error from the next runner, and keeps it across a restart
+my $failed_job = sq("SELECT max(job_id) FROM migrate.job");
+sq("SELECT count(*) FROM migrate_upgrade('j2')");
+like(sq("SELECT state || ': ' || error FROM migrate.job WHERE job_id = $failed_job"),
+	qr/^failed: the worker could not start: role "jobs_later" is not permitted to log in/,
+	'the next runner records the worker\'s error in the job\'s row');
+$node->restart;
+like(sq("SELECT state || ': ' || error FROM migrate_jobs WHERE job_id = $failed_job"),
+	qr/^failed: the worker could not start: role "jobs_later" is not permitted to log in/,
+	'migrate_jobs still shows it after a restart');
+is(sq("SELECT count(*) FROM migrate.job WHERE state <> 'succeeded' AND state <> 'failed'"), '0',
+	'no job row is left queued or running');
 
 $node->stop;
 done_testing();
