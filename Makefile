@@ -22,7 +22,12 @@ OBJS = \
 	src/dropguard.o \
 	src/progress.o \
 	src/worker.o \
-	src/failrec.o
+	src/failrec.o \
+	src/lint.o \
+	src/lint_rules.o \
+	src/lint_alter.o \
+	src/lint_live.o \
+	src/lint_measure.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)
@@ -31,9 +36,9 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path lint lint_measure
 
-ISOLATION = concurrent_upgrade runner_lock_order
+ISOLATION = concurrent_upgrade lint_blockers runner_lock_order
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 TAP_TESTS = 1

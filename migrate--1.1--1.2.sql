@@ -95,3 +95,41 @@ COMMENT ON EVENT TRIGGER migrate_protect_drop
  * Autogenerate and diff.
  * ====================================================================== */
 
+
+/* ======================================================================
+ * Lint and lock analysis: what each statement of a pending migration
+ * will lock, rewrite and block (lint*.c).  PARALLEL UNSAFE: they switch
+ * to the extension owner to read scripts, take locks and run SPI.
+ * ====================================================================== */
+
+CREATE FUNCTION @extschema@.migrate_lint_sql(script text)
+RETURNS TABLE (revision text, statement integer, line integer, rule text,
+               severity text, lock_mode text, relation text,
+               relation_size bigint, total_size bigint, row_estimate bigint,
+               rewrites boolean, created_in_plan boolean, message text,
+               hint text)
+AS 'MODULE_PATHNAME', 'migrate_lint_sql'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.migrate_lint_sql(text)
+IS 'lint findings of a migration script not yet registered, one row per finding, in statement order';
+
+CREATE FUNCTION @extschema@.migrate_lint(target text DEFAULT 'heads')
+RETURNS TABLE (revision text, statement integer, line integer, rule text,
+               severity text, lock_mode text, relation text,
+               relation_size bigint, total_size bigint, row_estimate bigint,
+               rewrites boolean, created_in_plan boolean, message text,
+               hint text)
+AS 'MODULE_PATHNAME', 'migrate_lint'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.migrate_lint(text)
+IS 'lint findings of the upgrade migrate_upgrade(target) would run, in execution order';
+REVOKE ALL ON FUNCTION @extschema@.migrate_lint(text) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.migrate_lint_measure(target text DEFAULT 'heads')
+RETURNS TABLE (revision text, statement integer, line integer,
+               relation text, lock_mode text, rewritten boolean)
+AS 'MODULE_PATHNAME', 'migrate_lint_measure'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.migrate_lint_measure(text)
+IS 'runs the pending upgrade statement by statement, reports the locks each took and the relations it rewrote, and rolls everything back';
+REVOKE ALL ON FUNCTION @extschema@.migrate_lint_measure(text) FROM PUBLIC;

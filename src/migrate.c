@@ -20,6 +20,7 @@
 #include "compat.h"
 #include "dropguard.h"
 #include "graphcache.h"
+#include "lint.h"
 #include "migrate.h"
 
 PG_MODULE_MAGIC;
@@ -42,7 +43,8 @@ _PG_init(void)
 							"The delay doubles with every retry, up to 30 seconds, plus up to half again at random.",
 							&migrate_lock_retry_delay, 200, 1, 30000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
-	migrate_dropguard_init();
+	migrate_lint_init();		/* migrate.lint_*, see lint.c */
+	migrate_dropguard_init();	/* migrate.allow_drop, see dropguard.c */
 
 	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
 	{

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "lint.h"
 #include "migrate.h"
 
 /* What we know of a revision already registered under the same id */
@@ -538,6 +539,7 @@ migrate_register(const char *message, const char *upgrade,
 	check_labels(branch_labels);
 	migrate_script_validate(upgrade, id, "upgrade", transactional);
 	migrate_script_validate(downgrade, id, "downgrade", transactional);
+	migrate_lint_enforce(upgrade, id);	/* migrate.lint_fail_on, lint.c */
 
 	migrate_lock_graph(true);
 	migrate_catalog_enter(&save_userid, &save_sec);
