@@ -256,6 +256,35 @@ measure_script(MeasureCtx *mc, const char *sql)
 }
 
 /*
+ * Run a revision's upgrade script as a run would: as the revision's owner
+ * (migrate_script_role refuses a caller who is not a member of it), and,
+ * when that is not the caller, as a security-restricted operation, so
+ * that measuring grants nobody rights they do not hold.
+ */
+static void
+measure_as_owner(MeasureCtx *mc, const MigrateRevisionRow *row)
+{
+	Oid			role = migrate_script_role(row, "upgrade");
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	PG_TRY();
+	{
+		if (role != save_userid)
+			SetUserIdAndSecContext(role,
+								   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
+		measure_script(mc, row->upgrade);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+}
+
+/*
  * migrate_lint_measure(target text DEFAULT 'heads'): what the pending
  * upgrade to target really locks and rewrites, statement by statement.
  * Nothing it runs is kept.
@@ -284,7 +313,8 @@ migrate_lint_measure(PG_FUNCTION_ARGS)
 	migrate_lock_graph(false);
 	migrate_lock_runner();
 	migrate_dirty_check();
-	gc = migrate_graph_get();
+	/* pinned: a script that registers a revision must not free it */
+	gc = migrate_graph_pin();
 	cur = migrate_versions_read();
 	migrate_plan(MIGRATE_OP_UPGRADE, gc->graph, cur,
 				 PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
@@ -316,7 +346,7 @@ migrate_lint_measure(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_UNDEFINED_OBJECT),
 						 errmsg("revision \"%s\" does not exist", ids[i])));
 			mc.revision = rows[i]->id;
-			measure_script(&mc, rows[i]->upgrade);
+			measure_as_owner(&mc, rows[i]);
 		}
 		error_context_stack = errcb.previous;
 		AtEOXact_GUC(false, nestlevel);
@@ -330,5 +360,6 @@ migrate_lint_measure(PG_FUNCTION_ARGS)
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
+	migrate_graph_unpin(gc);
 	return (Datum) 0;
 }

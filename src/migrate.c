@@ -9,6 +9,9 @@
  * This file holds what every other module shares: _PG_init and the one
  * place where the pure graph module's error codes become SQLSTATEs.
  *
+ * Layer: module entry point; migrate_raise_graph_error sits just above the
+ * pure graph core and below everything else.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
