@@ -491,8 +491,8 @@ migrate_wait(PG_FUNCTION_ARGS)
 
 				if (j.job_id == job_id && j.error[0])
 					ereport(NOTICE,
-							(errmsg("background migration job %lld failed: %s",
-									(long long) job_id, j.error)));
+							(errmsg("the background migration job failed: %s",
+									j.error)));
 			}
 			if (st >= 0)
 				PG_RETURN_TEXT_P(cstring_to_text(migrate_job_state_name(st)));
