@@ -24,6 +24,7 @@
 #include "dropguard.h"
 #include "graphcache.h"
 #include "lint.h"
+#include "locks.h"
 #include "migrate.h"
 
 PG_MODULE_MAGIC;

@@ -13,8 +13,8 @@
 #define MIGRATE_RUNNER_H
 
 #include "migrate.h"
-#include "dirty.h"		/* until exec.c includes it itself */
-#include "failrec.h"		/* likewise */
+#include "dirty.h"
+#include "failrec.h"
 
 typedef struct MigrateStepwise
 {
