@@ -100,7 +100,7 @@ static const Command commands[] = {
 		"the revision graph, heads and applied revisions marked",
 	"      --format=FORMAT       dot (default) or mermaid\n"},
 	{"lint", cmd_lint, "lint [FILE...] [-r TARGET] [--fail-on=LEVEL] [--json]",
-		"lint the pending upgrade (or FILEs): findings as file:line, like a compiler",
+		"lint the pending upgrade, or FILEs, like a compiler (file:line)",
 		"  -r, --target=TARGET       lint the upgrade to TARGET (default heads; not\n"
 		"                            with FILE)\n"
 		"      --fail-on=LEVEL       exit 7 on a finding of LEVEL or above: error\n"
