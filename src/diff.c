@@ -45,6 +45,7 @@
 #include "utils/memutils.h"
 
 #include "diff.h"
+#include "lint.h"
 
 #define DIFF_SAME		0
 #define DIFF_NEW		1
@@ -2042,6 +2043,7 @@ migrate_diff(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	warn_destructive(r);
+	migrate_lint_report(r->upgrade);	/* lint.c */
 	{
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
@@ -2150,6 +2152,7 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	warn_destructive(r);
+	migrate_lint_report(r->upgrade);	/* lint.c */
 	if (doregister)
 	{
 		values[0] = CStringGetTextDatum(register_revision(message, r->upgrade,

@@ -29,6 +29,7 @@
 #include <ctype.h>
 
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -344,6 +345,46 @@ migrate_lint_enforce(const char *sql, const char *revision)
 						 f->hint ? f->hint : "", f->rule,
 						 "migrate.lint_fail_on")));
 	}
+}
+
+/*
+ * Show the findings of a script migrate generated (migrate_diff,
+ * migrate_autogenerate) with it, so whoever generates a revision sees what
+ * it will lock and rewrite before registering or running it: one WARNING
+ * listing every finding, line by line (a NOTICE when all are infos).
+ */
+void
+migrate_lint_report(const char *sql)
+{
+	LintState	ls = {0};
+	ListCell   *lc;
+	StringInfoData buf;
+	bool		serious = false;
+
+	if (sql == NULL)
+		return;
+	migrate_lint_script(&ls, sql, NULL);
+	if (ls.findings == NIL)
+		return;
+	initStringInfo(&buf);
+	foreach(lc, ls.findings)
+	{
+		LintFinding *f = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		serious |= f->severity != LINT_INFO;
+		appendStringInfo(&buf, "%sline %d: %s: %s: %s",
+						 buf.len > 0 ? "\n" : "", f->line,
+						 migrate_lint_severity_name(f->severity), f->rule,
+						 f->message);
+	}
+	ereport(serious ? WARNING : NOTICE,
+			(errmsg("generated upgrade script has %d lint finding%s",
+					list_length(ls.findings),
+					list_length(ls.findings) == 1 ? "" : "s"),
+			 errdetail_internal("%s", buf.data),
+			 errhint("SELECT * FROM migrate_lint_sql(script) shows each finding with its safe alternative; edit the script, or put \"-- migrate-lint: ignore RULE\" before a statement to accept it.")));
+	pfree(buf.data);
 }
 
 /* ---- SQL functions ---- */
