@@ -13,11 +13,18 @@ OBJS = \
 	src/funcs.o \
 	src/diff_catalog.o \
 	src/diff.o \
+	src/diff_rename.o \
 	src/shadow.o \
 	src/runner.o \
 	src/progress.o \
 	src/worker.o \
-	src/failrec.o
+	src/failrec.o \
+	src/util.o \
+	src/lint.o \
+	src/lint_rules.o \
+	src/lint_alter.o \
+	src/lint_live.o \
+	src/lint_measure.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)
@@ -26,9 +33,9 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security diff upgrade_path
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure
 
-ISOLATION = concurrent_upgrade
+ISOLATION = concurrent_upgrade register_serializable lock_order lint_blockers
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 TAP_TESTS = 1

@@ -8,6 +8,75 @@
  * migrate_deployer role, grants.
  * ====================================================================== */
 
+/*
+ * Revision owners.  A revision's scripts run as the role that registered
+ * it, and only a member of that role may run them (README, "Security
+ * model").  The name is what counts, as pg_cron's cron.job.username does,
+ * so that a dump restored into another cluster keeps its meaning; the OID
+ * records which role that was when it registered.  Revisions registered
+ * before 1.2 belong to the role that created them when it still exists,
+ * and to the extension's owner otherwise.
+ */
+ALTER TABLE migrate.revision ADD COLUMN owner name;
+ALTER TABLE migrate.revision ADD COLUMN owner_oid oid;
+UPDATE migrate.revision r
+   SET owner_oid = COALESCE(
+		(SELECT a.oid FROM pg_catalog.pg_roles a
+		  WHERE a.rolname OPERATOR(pg_catalog.=) r.created_by),
+		(SELECT e.extowner FROM pg_catalog.pg_extension e
+		  WHERE e.extname OPERATOR(pg_catalog.=) 'migrate'));
+UPDATE migrate.revision r
+   SET owner = a.rolname
+  FROM pg_catalog.pg_roles a
+ WHERE a.oid OPERATOR(pg_catalog.=) r.owner_oid;
+ALTER TABLE migrate.revision ALTER COLUMN owner SET NOT NULL;
+ALTER TABLE migrate.revision ALTER COLUMN owner_oid SET NOT NULL;
+COMMENT ON COLUMN migrate.revision.owner IS 'role that registered the revision: its scripts run as this role, and only its members may run them';
+COMMENT ON COLUMN migrate.revision.owner_oid IS 'OID of the owner role when it registered the revision';
+
+/*
+ * migrate_deployer: everything a deploy role needs, in one grant that works
+ * in every database (roles are cluster-wide): GRANT migrate_deployer TO
+ * alice.  Created here when missing; an existing role of that name must
+ * not be able to log in or be a superuser, since its members get what we
+ * grant it.  DROP EXTENSION leaves it: other databases may use it.
+ */
+DO $$
+DECLARE
+	r pg_catalog.pg_roles%ROWTYPE;
+BEGIN
+	SELECT * INTO r FROM pg_catalog.pg_roles
+	 WHERE rolname OPERATOR(pg_catalog.=) 'migrate_deployer';
+	IF NOT FOUND THEN
+		CREATE ROLE migrate_deployer NOLOGIN;
+		COMMENT ON ROLE migrate_deployer IS 'may register revisions and run migrations with the migrate extension';
+	ELSIF r.rolsuper OR r.rolcanlogin THEN
+		RAISE EXCEPTION 'role "migrate_deployer" exists and can log in or is a superuser'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'The migrate extension grants deploy rights to role "migrate_deployer"; make it a NOLOGIN role without SUPERUSER, or drop it, then update the extension.';
+	END IF;
+END
+$$;
+
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_revision(text, text, text, text, text[], text[], text[], text, boolean, boolean) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_merge(text[], text, text[], text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_upgrade(text, boolean) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_downgrade(text, boolean) TO migrate_deployer;
+GRANT EXECUTE ON PROCEDURE @extschema@.migrate_upgrade_each(text) TO migrate_deployer;
+GRANT EXECUTE ON PROCEDURE @extschema@.migrate_downgrade_each(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_upgrade_async(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_wait(bigint, interval) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_show(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_check(text, text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_upgrade_sql(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_downgrade_sql(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_job_slots() TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_progress_slots() TO migrate_deployer;
+GRANT SELECT ON @extschema@.migrate_jobs, @extschema@.migrate_progress TO migrate_deployer;
+/* the run log: read-only */
+GRANT USAGE ON SCHEMA migrate TO migrate_deployer;
+GRANT SELECT ON migrate.run, migrate.run_step, migrate.job TO migrate_deployer;
+
 
 /* ======================================================================
  * Operations: per-revision runs, jobs, workers, progress views, the
@@ -24,3 +93,80 @@
  * Autogenerate and diff.
  * ====================================================================== */
 
+
+/*
+ * migrate_diff and migrate_autogenerate gain "ownership" (default false):
+ * owners, and the privileges an owner holds by owning, are compared only
+ * when asked for.  New C symbols; the old ones keep serving databases that
+ * have not run this update.
+ */
+ALTER EXTENSION migrate DROP FUNCTION @extschema@.migrate_diff(text, text);
+DROP FUNCTION @extschema@.migrate_diff(text, text);
+CREATE FUNCTION @extschema@.migrate_diff(from_schema text, to_schema text,
+	ownership boolean DEFAULT false)
+RETURNS TABLE (upgrade text, downgrade text)
+AS 'MODULE_PATHNAME', 'migrate_diff_1_2'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_diff(text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.migrate_diff(text, text, boolean) IS
+'script turning schema from_schema into to_schema, and back; owners only if ownership';
+
+ALTER EXTENSION migrate DROP FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean);
+DROP FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean);
+CREATE FUNCTION @extschema@.migrate_autogenerate(message text, desired text,
+	schema text DEFAULT 'public', register boolean DEFAULT true,
+	ownership boolean DEFAULT false)
+RETURNS TABLE (revision text, upgrade text, downgrade text)
+AS 'MODULE_PATHNAME', 'migrate_autogenerate_1_2'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) IS
+'diff a schema against desired DDL (pg_dump -s output accepted) run in a throwaway shadow and register the result as a new revision';
+
+/* ======================================================================
+ * Lint and lock analysis: what each statement of a pending migration
+ * will lock, rewrite and block (lint*.c).  PARALLEL UNSAFE: they switch
+ * to the extension owner to read scripts, take locks and run SPI.
+ * ====================================================================== */
+
+CREATE FUNCTION @extschema@.migrate_lint_sql(script text)
+RETURNS TABLE (revision text, statement integer, line integer, rule text,
+               severity text, lock_mode text, relation text,
+               relation_size bigint, total_size bigint, row_estimate bigint,
+               rewrites boolean, created_in_plan boolean, message text,
+               hint text)
+AS 'MODULE_PATHNAME', 'migrate_lint_sql'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.migrate_lint_sql(text)
+IS 'lint findings of a migration script not yet registered, one row per finding, in statement order';
+
+CREATE FUNCTION @extschema@.migrate_lint(target text DEFAULT 'heads')
+RETURNS TABLE (revision text, statement integer, line integer, rule text,
+               severity text, lock_mode text, relation text,
+               relation_size bigint, total_size bigint, row_estimate bigint,
+               rewrites boolean, created_in_plan boolean, message text,
+               hint text)
+AS 'MODULE_PATHNAME', 'migrate_lint'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.migrate_lint(text)
+IS 'lint findings of the upgrade migrate_upgrade(target) would run, in execution order';
+REVOKE ALL ON FUNCTION @extschema@.migrate_lint(text) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.migrate_lint_measure(target text DEFAULT 'heads')
+RETURNS TABLE (revision text, statement integer, line integer,
+               relation text, lock_mode text, rewritten boolean)
+AS 'MODULE_PATHNAME', 'migrate_lint_measure'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.migrate_lint_measure(text)
+IS 'runs the pending upgrade statement by statement, reports the locks each took and the relations it rewrote, and rolls everything back';
+REVOKE ALL ON FUNCTION @extschema@.migrate_lint_measure(text) FROM PUBLIC;
+
+/* ======================================================================
+ * Grants to migrate_deployer of the functions the sections above create or
+ * re-create after the privilege section (a re-created function loses its
+ * grants).
+ * ====================================================================== */
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_diff(text, text, boolean) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_autogenerate(text, text, text, boolean, boolean) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_lint(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION @extschema@.migrate_lint_measure(text) TO migrate_deployer;

@@ -57,6 +57,47 @@ SELECT operation, status, steps FROM migrate.run ORDER BY run_id;
 -- new objects: tables, views, procedures
 SELECT count(*) FROM migrate_jobs;
 SELECT count(*) >= 0 AS ok FROM migrate_progress;
+
+-- 1.2: revisions get owners; those registered before belong to the role
+-- that created them when it still exists, to the extension owner otherwise
+CREATE ROLE regress_up_role;
+UPDATE migrate.revision SET created_by = 'regress_up_role' WHERE id = 'u1';
+UPDATE migrate.revision SET created_by = 'regress_up_gone' WHERE id = 'u2';
+ALTER EXTENSION migrate UPDATE TO '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+SELECT id, created_by, owner, owner_oid = owner::regrole AS oid_matches
+  FROM migrate.revision ORDER BY registered;
+SELECT rolname, rolcanlogin, rolsuper FROM pg_roles WHERE rolname = 'migrate_deployer';
+SELECT migrate_check();
+-- u1 now runs as regress_up_role, which may not drop what postgres created
+SELECT revision FROM migrate_downgrade('base');
+UPDATE migrate.revision SET owner = 'postgres' WHERE id = 'u1';
+SELECT revision FROM migrate_downgrade('base');
+SELECT migrate_revision('three', 'CREATE TABLE up_c (x int)', 'DROP TABLE up_c', revision => 'u5',
+						down_revisions => '{u3}');
+SELECT id, owner FROM migrate.revision WHERE id = 'u5';
+SELECT revision FROM migrate_upgrade('u2');
 SELECT * FROM pg_extension_update_paths('migrate') ORDER BY source, target;
+-- the updated extension has the objects of a fresh install
+SELECT md5(string_agg(pg_describe_object(classid, objid, objsubid), ',' ORDER BY 1)) AS objects
+  FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'migrate')
+   AND deptype = 'e' \gset updated_
+SELECT md5(string_agg(attname || ':' || atttypid::regtype || ':' || attnotnull, ',' ORDER BY attrelid::regclass::text, attnum)) AS columns
+  FROM pg_attribute WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
+   AND attnum > 0 AND NOT attisdropped \gset updated_
 \c contrib_regression
 DROP DATABASE upgrade_path_db;
+CREATE DATABASE upgrade_path_db;
+\c upgrade_path_db
+SET client_min_messages = warning;
+CREATE EXTENSION migrate;
+SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+SELECT md5(string_agg(pg_describe_object(classid, objid, objsubid), ',' ORDER BY 1)) = :'updated_objects' AS same_objects
+  FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'migrate')
+   AND deptype = 'e';
+SELECT md5(string_agg(attname || ':' || atttypid::regtype || ':' || attnotnull, ',' ORDER BY attrelid::regclass::text, attnum)) = :'updated_columns' AS same_columns
+  FROM pg_attribute WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
+   AND attnum > 0 AND NOT attisdropped;
+\c contrib_regression
+DROP DATABASE upgrade_path_db;
+DROP ROLE regress_up_role;

@@ -19,6 +19,17 @@
  * takes the graph of the generation it sees from shared memory instead of
  * reading every row (graphcache.c; migrate_graph_get says when).
  *
+ * Lock order.  Two advisory locks guard the catalog: the graph lock
+ * (key 1835624306, 2; exclusive for registration, shared for runs) and the
+ * runner lock (1835624306, 1; held by anything writing version rows).
+ * Everywhere the graph lock is taken first, then the runner lock; code
+ * holding the runner lock never waits for the graph lock (see
+ * migrate_lock_graph).
+ *
+ * Layer: catalog access, above the pure graph core (graph.c, target.c) and
+ * util.c; below one-step execution (script.c, exec.c), registration
+ * (register.c) and the operations.  It calls nothing above it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -34,20 +45,24 @@
 #include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "jit/jit.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "catalog.h"
 #include "compat.h"
 #include "graphcache.h"
-#include "migrate.h"
 
 static MigrateGraphCache *graph_cache = NULL;
 
@@ -81,22 +96,75 @@ extension_owner(void)
 }
 
 /*
- * Become the extension owner for catalog access.  SECURITY_LOCAL_USERID_CHANGE
- * keeps SET ROLE and friends from undoing it; transaction abort restores the
- * previous identity on error, so callers only restore on the success path.
+ * Become the extension owner for catalog access, with every setting that
+ * decides what our SQL means pinned.
+ *
+ * Name resolution follows the session's search_path, and the session's temp
+ * schema is searched first for types and relations unless search_path
+ * names it: as the extension owner, an unqualified "::text" could run a
+ * hostile domain's CHECK constraint.  So, besides writing every internal
+ * name qualified, we open a GUC nest level (as a function's SET clause
+ * does) holding search_path = pg_catalog, pg_temp: pg_temp explicitly last
+ * is never searched before pg_catalog, and never for functions and
+ * operators.  jit = off too: our catalog queries are short and must not pay
+ * JIT compilation in every new session.
+ *
+ * SECURITY_LOCAL_USERID_CHANGE keeps SET ROLE and friends from undoing the
+ * identity change.  Transaction (and subtransaction) abort restores both
+ * the identity and the settings on error, so callers only call
+ * migrate_catalog_leave on the success path.  The nest level travels to
+ * migrate_catalog_leave in the upper bits of *save_sec, which callers treat
+ * as opaque (the security context flags use the low bits only).
  */
+#define CATALOG_NEST_SHIFT 16
+
+int
+migrate_pin_settings(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", MIGRATE_SAFE_SEARCH_PATH,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+migrate_unpin_settings(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
 void
 migrate_catalog_enter(Oid *save_userid, int *save_sec)
 {
-	GetUserIdAndSecContext(save_userid, save_sec);
-	SetUserIdAndSecContext(extension_owner(),
-						   *save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	Oid			owner = extension_owner();
+	int			sec;
+	int			nestlevel;
+
+	GetUserIdAndSecContext(save_userid, &sec);
+	Assert(sec < (1 << CATALOG_NEST_SHIFT));
+	SetUserIdAndSecContext(owner, sec | SECURITY_LOCAL_USERID_CHANGE);
+	nestlevel = migrate_pin_settings();
+	*save_sec = sec | (nestlevel << CATALOG_NEST_SHIFT);
 }
 
 void
 migrate_catalog_leave(Oid save_userid, int save_sec)
 {
-	SetUserIdAndSecContext(save_userid, save_sec);
+	migrate_unpin_settings(save_sec >> CATALOG_NEST_SHIFT);
+	SetUserIdAndSecContext(save_userid,
+						   save_sec & ((1 << CATALOG_NEST_SHIFT) - 1));
+}
+
+/* Whether the settings are pinned, as migrate_pin_settings leaves them */
+static bool
+settings_pinned(void)
+{
+	return strcmp(namespace_search_path, MIGRATE_SAFE_SEARCH_PATH) == 0 &&
+		!jit_enabled;
 }
 
 /* ---- SPI helpers ---- */
@@ -147,9 +215,20 @@ migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
 				 Datum *values, const char *nulls)
 {
 	int			rc;
+	int			nestlevel = -1;
 
+	/*
+	 * Every catalog query is planned and run under the pinned settings,
+	 * whoever calls it: a saved plan is revalidated against the search_path
+	 * current when it runs, and a caller outside migrate_catalog_enter (a
+	 * background worker writing the run log) must be immune too.
+	 */
+	if (!settings_pinned())
+		nestlevel = migrate_pin_settings();
 	rc = SPI_execute_plan(prepared_query(sql, nargs, types), values, nulls,
 						  false, 0);
+	if (nestlevel >= 0)
+		migrate_unpin_settings(nestlevel);
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan failed executing query \"%s\": %s",
 			 sql, SPI_result_code_string(rc));
@@ -252,6 +331,7 @@ migrate_text_array_to_list(ArrayType *arr, const char *argname)
 					  &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -561,8 +641,82 @@ migrate_graph_invalidate(void)
 }
 
 /*
+ * Who owns a loaded graph, and how long it lives.
+ *
+ * This file owns every loaded graph.  migrate_graph_get() returns the
+ * current one, valid until the next call of migrate_graph_get() or of
+ * anything that may call it: any API function, so any revision script.
+ * Code that keeps using a graph across such calls (a run, whose scripts may
+ * register revisions and then read the graph again) pins it: a pinned graph
+ * that a newer generation replaces is set aside, not freed, and freed when
+ * its last pin goes.  Pins do not outlive the transaction: at its end
+ * (commit or abort, so an error between pin and unpin leaks nothing) every
+ * set-aside graph is freed and the pin count of the current one cleared.
+ */
+static List *orphaned_graphs = NIL;	/* pinned graphs no longer current */
+static bool graph_xact_callback_registered = false;
+
+static void
+release_graph(MigrateGraphCache *gc)
+{
+	if (gc->pins > 0)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+		gc->orphaned = true;
+		orphaned_graphs = lappend(orphaned_graphs, gc);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	else
+		MemoryContextDelete(gc->cxt);
+}
+
+static void
+graph_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT &&
+		event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_PREPARE)
+		return;
+	foreach(lc, orphaned_graphs)
+		MemoryContextDelete(((MigrateGraphCache *) lfirst(lc))->cxt);
+	list_free(orphaned_graphs);
+	orphaned_graphs = NIL;
+	if (graph_cache != NULL)
+		graph_cache->pins = 0;
+}
+
+/* The current graph, pinned until migrate_graph_unpin (or transaction end) */
+MigrateGraphCache *
+migrate_graph_pin(void)
+{
+	MigrateGraphCache *gc = migrate_graph_get();
+
+	if (!graph_xact_callback_registered)
+	{
+		RegisterXactCallback(graph_xact_callback, NULL);
+		graph_xact_callback_registered = true;
+	}
+	gc->pins++;
+	return gc;
+}
+
+void
+migrate_graph_unpin(MigrateGraphCache *gc)
+{
+	Assert(gc->pins > 0);
+	if (--gc->pins > 0 || !gc->orphaned)
+		return;
+	orphaned_graphs = list_delete_ptr(orphaned_graphs, gc);
+	MemoryContextDelete(gc->cxt);
+}
+
+/*
  * The revision graph as this transaction sees it, loaded at most once per
- * graph generation.  The returned entry stays valid until the next call.
+ * graph generation.  The returned entry stays valid until the next call,
+ * unless pinned (migrate_graph_pin).
  *
  * A backend that has no graph of the generation it sees takes it from the
  * shared cache (graphcache.c) when it can, and otherwise reads the rows and
@@ -596,12 +750,65 @@ migrate_graph_get(void)
 			fresh = load_graph(relid, shared &&
 							   !TransactionIdIsValid(GetTopTransactionIdIfAny()));
 		if (graph_cache != NULL)
-			MemoryContextDelete(graph_cache->cxt);
+			release_graph(graph_cache);
 		graph_cache = fresh;
 	}
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
 	return graph_cache;
+}
+
+/*
+ * Other backends see a transaction's changes all at once, so bumping the
+ * graph generation once per transaction is enough; bumping it for every
+ * registration would make a bulk registration in one statement update the
+ * same row thousands of times, each update walking a longer chain of row
+ * versions.  A subtransaction abort may have undone the bump, so it is
+ * forgotten then.  This backend's own cache is invalidated on every change.
+ */
+static LocalTransactionId generation_bumped_in = InvalidLocalTransactionId;
+
+static void
+forget_generation_bump(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		generation_bumped_in = InvalidLocalTransactionId;
+}
+
+void
+migrate_graph_bump_generation(void)
+{
+	static bool callback_registered = false;
+
+	migrate_graph_invalidate();
+	if (generation_bumped_in == migrate_current_lxid())
+		return;
+	if (!callback_registered)
+	{
+		RegisterSubXactCallback(forget_generation_bump, NULL);
+		callback_registered = true;
+	}
+	migrate_spi_exec(SPI_OK_UPDATE,
+					 "UPDATE migrate.graph_state SET generation ="
+					 " pg_catalog.nextval('migrate.graph_generation_seq')",
+					 0, NULL, NULL, NULL);
+	generation_bumped_in = migrate_current_lxid();
+}
+
+/*
+ * Whether this transaction has bumped the generation, so that the graph it
+ * reads may hold registrations its generation does not account for (see
+ * migrate_graph_bump_generation): this file neither publishes such a graph
+ * to the shared cache nor takes one from it.  A subtransaction abort
+ * forgets the bump, so this file also refuses to publish from any
+ * transaction that has an xid.
+ */
+bool
+migrate_graph_changed_in_this_xact(void)
+{
+	return generation_bumped_in != InvalidLocalTransactionId &&
+		generation_bumped_in == migrate_current_lxid();
 }
 
 /* ---- version rows ---- */
@@ -622,7 +829,7 @@ migrate_versions_read(void)
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
 			"SELECT version_num FROM migrate.version"
-			" ORDER BY version_num COLLATE \"C\"", 0, NULL, NULL, NULL);
+			" ORDER BY version_num COLLATE pg_catalog.\"C\"", 0, NULL, NULL, NULL);
 	v.n = (int) SPI_processed;
 	v.ids = MemoryContextAlloc(cxt, sizeof(char *) * Max(v.n, 1));
 	for (int i = 0; i < v.n; i++)
@@ -682,7 +889,107 @@ spi_revision_row(uint64 r)
 	d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9, &isnull);
 	row->created_at = isnull ? 0 : DatumGetTimestampTz(d);
 	row->created_by = migrate_spi_text(r, 10);
+	if (SPI_tuptable->tupdesc->natts >= 11)
+		row->owner = migrate_spi_text(r, 11);
 	return row;
+}
+
+/*
+ * Whether the catalog records revision owners (1.2).  One shared library
+ * serves every database, some of which may not have run ALTER EXTENSION
+ * UPDATE yet: there, scripts run as the caller, as before 1.2.
+ */
+bool
+migrate_catalog_has_owners(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("revision", nsp);
+	return OidIsValid(relid) &&
+		get_attnum(relid, "owner") != InvalidAttrNumber;
+}
+
+/* Whether the catalog has the columns of 1.1 (migrate.revision.transactional) */
+bool
+migrate_catalog_has_transactional(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("revision", nsp);
+	return OidIsValid(relid) &&
+		get_attnum(relid, "transactional") != InvalidAttrNumber;
+}
+
+/*
+ * Replacing a registered revision, or changing its downgrade script, is
+ * changing code that runs as its owner: only the owner's members may.
+ * A revision whose owner role was dropped may be changed by superusers.
+ */
+void
+migrate_check_may_change(const char *id, const char *owner, Oid caller)
+{
+	Oid			role;
+
+	if (owner == NULL)
+		return;					/* a catalog before 1.2 */
+	role = get_role_oid(owner, true);
+	if (OidIsValid(role) ? has_privs_of_role(caller, role) :
+		superuser_arg(caller))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to change revision \"%s\"", id),
+			 errdetail("Revision \"%s\" belongs to role \"%s\", and role \"%s\" is not a member of it.",
+					   id, owner, GetUserNameFromId(caller, false)),
+			 errhint("Register a new revision instead, or change this one as a member of role \"%s\".",
+					 owner)));
+}
+
+/*
+ * The role a revision's script runs as: its owner, the role that
+ * registered it.  Nobody gets SQL run with privileges they do not hold,
+ * and nobody runs SQL they did not intend to: a runner must be a member of
+ * the owner role (a superuser is a member of every role), so a superuser's
+ * upgrade runs a deployer's revision with the deployer's rights only, and
+ * a deployer cannot run a superuser's revision at all.  Every path that
+ * runs a script (the functions, the procedures, jobs, pg_cron, the
+ * auto-upgrade worker) comes through here (exec.c for transactional steps, script.c for the
+ * statements of non-transactional ones).  Before 1.2 the catalog has no
+ * owners and scripts run as the caller.
+ */
+Oid
+migrate_script_role(const MigrateRevisionRow *row, const char *which)
+{
+	Oid			current = GetUserId();
+	Oid			role;
+
+	if (row->owner == NULL)
+		return current;
+	role = get_role_oid(row->owner, true);
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" owning revision \"%s\" does not exist",
+						row->owner, row->id),
+				 errdetail("The %s script of a revision runs as the role that registered it.",
+						   which),
+				 errhint("Create role \"%s\" again.", row->owner)));
+	if (!has_privs_of_role(current, role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to run revision \"%s\"", row->id),
+				 errdetail("The %s script of revision \"%s\" runs as its owner, role \"%s\", and role \"%s\" is not a member of it.",
+						   which, row->id, row->owner,
+						   GetUserNameFromId(current, false)),
+				 errhint("Run the migration as a member of role \"%s\".",
+						 row->owner)));
+	return role;
 }
 
 MigrateRevisionRow *
@@ -728,17 +1035,59 @@ migrate_applied_times(MigrateGraphCache *gc)
 
 /* ---- locks ---- */
 
+/*
+ * The lock order, everywhere: the graph lock first, then the runner lock.
+ * Runs take the graph lock (shared) before the runner lock; registrations
+ * take the graph lock (exclusive) and never the runner lock.  Code that
+ * already holds the runner lock must not wait for the graph lock: a
+ * session waiting for the runner lock while holding the graph lock would
+ * wait for it forever.  Runs that commit per step (runner.c) must take the
+ * graph lock before the runner lock too.  A revision script that registers a
+ * revision during a run is the one case left in this file: there
+ * migrate_lock_graph() only tries for the exclusive lock and fails at once
+ * with 40P01 (clients retry deadlocks) rather than waiting for the deadlock
+ * detector, which might as well abort the other session.  Not 55P03: the
+ * lock-retry loop of a run retries that, and this wait would not end by
+ * waiting.
+ */
+static void
+advisory_tag(LOCKTAG *tag, int32 key2)
+{
+	/* as pg_advisory_lock(int4, int4) builds it (lockfuncs.c) */
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, MIGRATE_LOCK_KEY1, key2, 2);
+}
+
+static bool
+holds_advisory(int32 key2, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	advisory_tag(&tag, key2);
+	return migrate_lock_held_by_me(&tag, mode);
+}
+
 void
 migrate_lock_graph(bool exclusive)
 {
+	Datum		k1 = Int32GetDatum(MIGRATE_LOCK_KEY1);
+	Datum		k2 = Int32GetDatum(MIGRATE_LOCK_GRAPH);
+
+	if (exclusive && holds_advisory(MIGRATE_LOCK_RUNNER, ExclusiveLock) &&
+		!holds_advisory(MIGRATE_LOCK_GRAPH, ExclusiveLock))
+	{
+		if (!DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
+											  k1, k2)))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_DEADLOCK_DETECTED),
+					 errmsg("could not lock the revision graph without risking a deadlock"),
+					 errdetail("This session holds the migration runner lock, and another session holds the revision graph lock and may be waiting for the runner lock."),
+					 errhint("Register revisions outside migration runs, or retry the transaction.")));
+		return;
+	}
 	if (exclusive)
-		DirectFunctionCall2(pg_advisory_xact_lock_int4,
-							Int32GetDatum(MIGRATE_LOCK_KEY1),
-							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+		DirectFunctionCall2(pg_advisory_xact_lock_int4, k1, k2);
 	else
-		DirectFunctionCall2(pg_advisory_xact_lock_shared_int4,
-							Int32GetDatum(MIGRATE_LOCK_KEY1),
-							Int32GetDatum(MIGRATE_LOCK_GRAPH));
+		DirectFunctionCall2(pg_advisory_xact_lock_shared_int4, k1, k2);
 }
 
 void
@@ -927,13 +1276,19 @@ migrate_revisions_fetch(const char *const *ids, int n)
 	MemoryContext cxt = CurrentMemoryContext;
 	MigrateRevisionRow **rows = palloc0(sizeof(MigrateRevisionRow *) * Max(n, 1));
 	Datum		values[1];
+	bool		owners = migrate_catalog_has_owners();
 
 	values[0] = migrate_cstrings_to_text_array(ids, n);
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
-	migrate_spi_exec(SPI_OK_SELECT,
+	migrate_spi_exec(SPI_OK_SELECT, owners ?
 					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
-					 " upgrade, downgrade, checksum, created_at, created_by::text"
+					 " upgrade, downgrade, checksum, created_at,"
+					 " created_by::pg_catalog.text, owner::pg_catalog.text"
+					 " FROM migrate.revision"
+					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1)" :
+					 "SELECT id, down_revisions, branch_labels, depends_on, message,"
+					 " upgrade, downgrade, checksum, created_at, created_by::pg_catalog.text"
 					 " FROM migrate.revision"
 					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
 					 1, (Oid[]) {TEXTARRAYOID}, values, NULL);

@@ -66,6 +66,13 @@ migrate_init_srf(FunctionCallInfo fcinfo, bool expected)
 #define migrate_raw_parser(str) raw_parser(str)
 #endif
 
+/* LockHeldByMe grew an "or stronger" argument in 17 */
+#if PG_VERSION_NUM >= 170000
+#define migrate_lock_held_by_me(tag, mode) LockHeldByMe((tag), (mode), false)
+#else
+#define migrate_lock_held_by_me(tag, mode) LockHeldByMe((tag), (mode))
+#endif
+
 /* Reserving our GUC prefix: MarkGUCPrefixReserved arrived in 15 */
 #if PG_VERSION_NUM >= 150000
 #define migrate_reserve_guc_prefix(p) MarkGUCPrefixReserved(p)

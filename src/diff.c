@@ -18,7 +18,9 @@
  *	 flags, comments, grants; finally drop functions, sequences and types.
  *
  * The downgrade is the same function with the models swapped.  Renames are
- * never guessed: a renamed object is a drop and a create.  Destructive
+ * never guessed: a renamed object is a drop and a create unless the desired
+ * schema declares the rename (diff_rename.c), and a likely one is warned
+ * about.  Destructive
  * changes (dropped tables and columns, type changes that may lose data,
  * re-created tables) are listed in a comment at the top of the script.
  *
@@ -52,6 +54,7 @@
 
 typedef enum Phase
 {
+	PH_RENAMES,
 	PH_DISOWN,
 	PH_DROP_VIEWS,
 	PH_DROP_TRIGGERS,
@@ -60,6 +63,7 @@ typedef enum Phase
 	PH_DROP_CONSTRAINTS,
 	PH_DROP_INDEXES,
 	PH_DROP_FUNCS_EARLY,
+	PH_EXTENSIONS,
 	PH_TYPES,
 	PH_SEQUENCES,
 	PH_FUNCTIONS,
@@ -75,11 +79,14 @@ typedef enum Phase
 	PH_TRIGGERS,
 	PH_POLICIES,
 	PH_TABLE_FLAGS,
+	PH_OWNERS,
 	PH_COMMENTS,
 	PH_GRANTS,
 	PH_DROP_FUNCS,
 	PH_DROP_SEQUENCES,
 	PH_DROP_TYPES,
+	PH_DROP_EXTENSIONS,
+	PH_UNRENAMES,
 	PH_N
 } Phase;
 
@@ -88,6 +95,9 @@ typedef struct Emitter
 	DiffModel  *from;
 	DiffModel  *to;
 	const char *qs;				/* quoted target schema */
+	bool		ownership;		/* compare owners */
+	bool		downgrade;		/* writing the downgrade script */
+	bool		strict;			/* refuse a script known to fail on data */
 	StringInfoData ph[PH_N];
 	int			nstmts;
 	List	   *changes;
@@ -96,6 +106,8 @@ typedef struct Emitter
 
 PG_FUNCTION_INFO_V1(migrate_diff);
 PG_FUNCTION_INFO_V1(migrate_autogenerate);
+
+static void require_arg(FunctionCallInfo fcinfo, int n, const char *name);
 
 static bool
 streq(const char *a, const char *b)
@@ -454,6 +466,104 @@ diff_acl(Emitter *e, DiffObject *f, DiffObject *t, bool fresh)
 	}
 	for (i = prefix ? list_length(kept) : 0; i < list_length(to); i++)
 		grant_entry(e, target, list_nth(to, i));
+}
+
+/*
+ * Owners are compared only when asked for: a desired schema run in the
+ * shadow is owned by whoever runs the diff, and a schema compared with
+ * another one owned by someone else should not change hands by default.
+ * Relations that are re-created get their owner again.
+ */
+static void
+diff_owner(Emitter *e, DiffObject *f, DiffObject *t)
+{
+	if (!e->ownership || t == NULL || t->owner == NULL)
+		return;
+	if (f != NULL && streq(f->owner, t->owner) && !rel_comes(t))
+		return;
+	emit(e, PH_OWNERS, "ALTER %s OWNER TO %s", comment_target(e, t),
+		 quote_identifier(t->owner));
+	if (f != NULL && !streq(f->owner, t->owner))
+		change(e, false, "owner of %s", comment_target(e, t));
+}
+
+/* ---------- extensions ---------- */
+
+/* Does the server have an update path of extension name from one to two? */
+static bool
+extension_has_path(const char *name, const char *from, const char *to)
+{
+	Oid			argtypes[3] = {NAMEOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		found;
+	int			ret;
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(name));
+	values[1] = CStringGetTextDatum(from);
+	values[2] = CStringGetTextDatum(to);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_extension_update_paths($1) p "
+								"WHERE p.source OPERATOR(pg_catalog.=) $2 "
+								"AND p.target OPERATOR(pg_catalog.=) $3 "
+								"AND p.path IS NOT NULL",
+								3, argtypes, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
+/*
+ * Extensions of the schema: created before anything that may use them,
+ * dropped after everything that may.  A version is compared only when the
+ * desired schema names one (CREATE EXTENSION ... VERSION).
+ */
+static void
+diff_extension(Emitter *e, DiffObject *f, DiffObject *t)
+{
+	if (t == NULL)
+	{
+		emit(e, PH_DROP_EXTENSIONS, "DROP EXTENSION %s",
+			 quote_identifier(f->name));
+		change(e, true, "extension %s dropped", quote_identifier(f->name));
+		return;
+	}
+	if (f == NULL)
+	{
+		emit(e, PH_EXTENSIONS, "CREATE EXTENSION %s WITH SCHEMA %s%s%s%s",
+			 quote_identifier(t->name), e->qs,
+			 t->def ? " VERSION " : "", t->def ? literal(t->def) : "",
+			 t->options ? " CASCADE" : "");
+		change(e, false, "extension %s created", quote_identifier(t->name));
+		return;
+	}
+	if (f->def == NULL || t->def == NULL || strcmp(f->def, t->def) == 0)
+		return;
+	if (extension_has_path(f->name, f->def, t->def))
+	{
+		emit(e, PH_EXTENSIONS, "ALTER EXTENSION %s UPDATE TO %s",
+			 quote_identifier(t->name), literal(t->def));
+		change(e, false, "extension %s updated from version %s to %s",
+			   quote_identifier(t->name), f->def, t->def);
+	}
+	else if (e->downgrade)
+	{
+		/* a script of its own, though it changes nothing */
+		appendStringInfo(&e->ph[PH_EXTENSIONS],
+						 "-- extension %s stays at version %s: the server has no update path to version %s\n",
+						 quote_identifier(t->name), literal(f->def),
+						 literal(t->def));
+		e->nstmts++;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("extension \"%s\" cannot be updated from version \"%s\" to \"%s\"",
+						t->name, f->def, t->def),
+				 errdetail("The server has no update path between these versions."),
+				 errhint("Install that version of the extension on the server, or leave VERSION out of the desired schema.")));
 }
 
 /* ---------- types ---------- */
@@ -1139,9 +1249,33 @@ diff_columns(Emitter *e, DiffObject *f, DiffObject *t)
 		if (cf == NULL || cf->dropped)
 		{
 			StringInfoData buf;
+			bool		fails = c->notnull && c->def == NULL &&
+				!c->identity && !c->generated;
 
+			/*
+			 * NOT NULL without a default fails as soon as the table has a
+			 * row.  An upgrade stops here: only the user knows the value.
+			 * A downgrade (the column's values are gone anyway) adds it
+			 * nullable and says so.
+			 */
+			if (fails && e->strict && !e->downgrade)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						 errmsg("cannot add column \"%s.%s\" as NOT NULL without a default",
+								t->name, c->name),
+						 errdetail("The upgrade would fail on a table that has rows: they have no value for the new column."),
+						 errhint("Give the column a DEFAULT in the desired schema, or add it without NOT NULL, fill it in a revision of your own, and add NOT NULL in the next one.")));
+			if (fails && e->downgrade)
+			{
+				c->notnull = false;
+				appendStringInfo(&e->ph[PH_COLUMNS],
+								 "-- column %s.%s comes back without NOT NULL: its values are gone; fill it, then ALTER TABLE %s ALTER COLUMN %s SET NOT NULL\n",
+								 quote_identifier(t->name), cn, tn, cn);
+			}
 			initStringInfo(&buf);
 			column_def(&buf, c);
+			if (fails && e->downgrade)
+				c->notnull = true;
 			emit(e, PH_COLUMNS, "ALTER TABLE %s ADD COLUMN %s", tn, buf.data);
 			if (c->comment)
 				emit(e, PH_COMMENTS, "COMMENT ON COLUMN %s.%s IS %s", tn, cn,
@@ -1156,7 +1290,13 @@ diff_columns(Emitter *e, DiffObject *f, DiffObject *t)
 							 !streq(cf->identity_opts, c->identity_opts)))
 			emit(e, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY",
 				 tn, cn);
-		if (cf->def && !c->generated && (retype || !streq(cf->def, c->def)))
+		/*
+		 * A new default replaces the old one: SET DEFAULT alone.  It is
+		 * dropped first only when it goes, or when the type changes (the
+		 * old default may not cast to the new type).
+		 */
+		if (cf->def && !c->generated &&
+			(retype ? true : (c->def == NULL)))
 			emit(e, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
 				 tn, cn);
 		if (retype)
@@ -1514,6 +1654,31 @@ sub_word(DiffObject *o)
 }
 
 /*
+ * The key a foreign key relies on (a primary key, a unique constraint or a
+ * unique index of the referenced table), when it changes: the foreign key
+ * must then be dropped before it and added again after, though its own
+ * definition is unchanged.
+ */
+static DiffObject *
+fk_key_changed(Emitter *e, DiffObject *fk)
+{
+	DiffObject *k;
+	char	   *key;
+
+	if (fk->refkey == NULL)
+	{
+		DiffObject *r = rel(e->from, fk->reftable);
+
+		return r != NULL && r->keys_changed ? r : NULL;
+	}
+	key = diff_subkey(fk->reftable, fk->refkey);
+	k = diff_lookup(e->from, DK_CONSTRAINT, key);
+	if (k == NULL)
+		k = diff_lookup(e->from, DK_INDEX, key);
+	return k != NULL && k->keys_changed ? k : NULL;
+}
+
+/*
  * A sub-object is recreated regardless of its definition when something it
  * hangs on changes under it.
  */
@@ -1525,7 +1690,7 @@ sub_forced(Emitter *e, DiffObject *f)
 	if (f->kind == DK_CONSTRAINT && f->subkind == 'f' && f->reftable)
 	{
 		r = rel(e->from, f->reftable);
-		return r == NULL || rel_goes(r) || r->keys_changed;
+		return r == NULL || rel_goes(r) || fk_key_changed(e, f) != NULL;
 	}
 	if (f->kind == DK_TRIGGER || f->kind == DK_POLICY)
 	{
@@ -1554,6 +1719,22 @@ diff_sub(Emitter *e, DiffObject *f, DiffObject *t)
 		{
 			diff_comment(e, f, t, false);
 			return;
+		}
+		if (streq(f->def, t->def) && f->kind == DK_CONSTRAINT &&
+			f->subkind == 'f' && fk_key_changed(e, f) != NULL)
+		{
+			DiffObject *k = fk_key_changed(e, f);
+
+			appendStringInfo(&e->ph[PH_DROP_FKEYS],
+							 "-- foreign key %s on %s is unchanged: it is dropped and added again because %s, which it relies on, is re-created\n",
+							 quote_identifier(f->name),
+							 quote_identifier(f->table),
+							 k->kind == DK_RELATION ?
+							 psprintf("a key of table %s", quote_identifier(k->name)) :
+							 psprintf("%s %s on %s",
+									  k->kind == DK_INDEX ? "unique index" : "key",
+									  quote_identifier(k->name),
+									  quote_identifier(k->table)));
 		}
 		drop_sub(e, f);
 		create_sub(e, t);
@@ -1590,10 +1771,12 @@ mark_keys(Emitter *e, DiffObject *f, DiffObject *t)
 		return;
 	if (t != NULL && streq(f->def, t->def))
 		return;
+	f->keys_changed = true;
 	pf = rel(e->from, f->table);
 	if (pf)
 		pf->keys_changed = true;
 }
+
 
 static void
 diff_sub_nonfk(Emitter *e, DiffObject *f, DiffObject *t)
@@ -1639,8 +1822,9 @@ reset_state(DiffModel *m)
 }
 
 static char *
-diff_one(DiffModel *from, DiffModel *to, const char *target,
-		 List **changes, List **destructive)
+diff_one(DiffModel *from, DiffModel *to, const char *target, bool ownership,
+		 bool strict, bool downgrade, List *renames, List **changes,
+		 List **destructive)
 {
 	Emitter		e;
 	StringInfoData out;
@@ -1652,11 +1836,22 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 	e.from = from;
 	e.to = to;
 	e.qs = quote_identifier(target);
+	e.ownership = ownership;
+	e.downgrade = downgrade;
+	e.strict = strict;
 	for (i = 0; i < PH_N; i++)
 		initStringInfo(&e.ph[i]);
 	reset_state(from);
 	reset_state(to);
 
+	/* declared renames: first in an upgrade, last (reversed) in a downgrade */
+	foreach(lc, renames)
+	{
+		emit(&e, downgrade ? PH_UNRENAMES : PH_RENAMES, "%s",
+			 (char *) lfirst(lc));
+		change(&e, false, "%s", (char *) lfirst(lc));
+	}
+	merge(&e, DK_EXTENSION, diff_extension);
 	merge(&e, DK_RELATION, relation_state);
 	/* partitions of dropped or re-created tables go with them */
 	while (again)
@@ -1696,6 +1891,10 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 	merge(&e, DK_CONSTRAINT, diff_sub_fk);
 	merge(&e, DK_TRIGGER, diff_sub);
 	merge(&e, DK_POLICY, diff_sub);
+	merge(&e, DK_TYPE, diff_owner);
+	merge(&e, DK_SEQUENCE, diff_owner);
+	merge(&e, DK_FUNCTION, diff_owner);
+	merge(&e, DK_RELATION, diff_owner);
 
 	*changes = e.changes;
 	*destructive = e.destructive;
@@ -1711,7 +1910,8 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 		foreach(lc, e.destructive)
 			appendStringInfo(&out, "--   %s\n", (char *) lfirst(lc));
 	}
-	appendStringInfo(&out, "SET LOCAL search_path = %s;\n", e.qs);
+	/* pg_temp last: a session's temporary types never capture the script's */
+	appendStringInfo(&out, "SET LOCAL search_path = %s, pg_temp;\n", e.qs);
 	appendStringInfoString(&out, "SET LOCAL check_function_bodies = off;\n");
 	for (i = 0; i < PH_N; i++)
 		appendBinaryStringInfo(&out, e.ph[i].data, e.ph[i].len);
@@ -1719,19 +1919,45 @@ diff_one(DiffModel *from, DiffModel *to, const char *target,
 }
 
 DiffResult *
-diff_models(DiffModel *from, DiffModel *to, const char *target)
+diff_models(DiffModel *from, DiffModel *to, const char *target,
+			bool ownership, bool strict, List *renames_up,
+			List *renames_down)
 {
 	DiffResult *r = palloc0(sizeof(DiffResult));
 	List	   *dchanges,
 			   *ddestructive;
 
-	r->upgrade = diff_one(from, to, target, &r->differences, &r->destructive);
-	r->downgrade = diff_one(to, from, target, &dchanges, &ddestructive);
+	r->upgrade = diff_one(from, to, target, ownership, strict, false,
+						  renames_up, &r->differences, &r->destructive);
+	r->downgrade = diff_one(to, from, target, ownership, strict, true,
+							renames_down, &dchanges, &ddestructive);
 	r->nchanges = list_length(r->differences);
 	return r;
 }
 
 /* ---------- SQL-callable functions ---------- */
+
+/*
+ * Diff schema (read now) against want, through the renames want declares.
+ * generating: the scripts are meant to run, so warn about likely renames
+ * that were not declared and refuse a script known to fail on data.
+ */
+static DiffResult *
+diff_against(DiffModel *want, const char *schema, bool ownership,
+			 bool generating)
+{
+	DiffModel  *cur = diff_read_schema(schema, CurrentMemoryContext);
+	List	   *decls = diff_collect_renames(want);
+	List	   *up = NIL,
+			   *down = NIL;
+
+	if (decls != NIL)
+		cur = diff_apply_renames(cur, decls, schema, CurrentMemoryContext,
+								 &up, &down);
+	if (generating)
+		diff_warn_likely_renames(cur, want);
+	return diff_models(cur, want, schema, ownership, generating, up, down);
+}
 
 static char *
 join_lines(List *l, const char *prefix)
@@ -1769,25 +1995,46 @@ require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 				 errmsg("argument \"%s\" must not be null", name)));
 }
 
+/*
+ * The optional last argument "ownership" of the 1.2 signatures; the 1.0
+ * signatures (the same C functions under their old symbols) lack it.
+ */
+static bool
+ownership_arg(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_NARGS() <= n)
+		return false;
+	require_arg(fcinfo, n, "ownership");
+	return PG_GETARG_BOOL(n);
+}
+
+PG_FUNCTION_INFO_V1(migrate_diff_1_2);
+
+Datum
+migrate_diff_1_2(PG_FUNCTION_ARGS)
+{
+	return migrate_diff(fcinfo);
+}
+
 Datum
 migrate_diff(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *from_schema;
 	char	   *to_schema;
-	DiffModel  *from,
-			   *to;
+	bool		ownership;
+	DiffModel  *to;
 	DiffResult *r;
 
 	require_arg(fcinfo, 0, "from_schema");
 	require_arg(fcinfo, 1, "to_schema");
 	from_schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	to_schema = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	ownership = ownership_arg(fcinfo, 2);
 
 	InitMaterializedSRF(fcinfo, 0);
-	from = diff_read_schema(from_schema, CurrentMemoryContext);
 	to = diff_read_schema(to_schema, CurrentMemoryContext);
-	r = diff_models(from, to, from_schema);
+	r = diff_against(to, from_schema, ownership, true);
 	if (r->upgrade == NULL)
 	{
 		ereport(NOTICE,
@@ -1800,7 +2047,10 @@ migrate_diff(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 
 		values[0] = CStringGetTextDatum(r->upgrade);
-		values[1] = CStringGetTextDatum(r->downgrade);
+		if (r->downgrade)
+			values[1] = CStringGetTextDatum(r->downgrade);
+		else
+			nulls[1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_NULL();
@@ -1835,7 +2085,10 @@ register_revision(const char *message, const char *upgrade,
 	nsp = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	values[0] = CStringGetTextDatum(message);
 	values[1] = CStringGetTextDatum(upgrade);
-	values[2] = CStringGetTextDatum(downgrade);
+	if (downgrade)
+		values[2] = CStringGetTextDatum(downgrade);
+	else
+		nulls[2] = 'n';
 	ret = SPI_execute_with_args(psprintf("SELECT %s.migrate_revision(message => $1, "
 										 "upgrade => $2, downgrade => $3)",
 										 quote_identifier(nsp)),
@@ -1852,6 +2105,14 @@ register_revision(const char *message, const char *upgrade,
 	return result;
 }
 
+PG_FUNCTION_INFO_V1(migrate_autogenerate_1_2);
+
+Datum
+migrate_autogenerate_1_2(PG_FUNCTION_ARGS)
+{
+	return migrate_autogenerate(fcinfo);
+}
+
 Datum
 migrate_autogenerate(PG_FUNCTION_ARGS)
 {
@@ -1860,8 +2121,8 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	char	   *desired;
 	char	   *schema;
 	bool		doregister;
-	DiffModel  *cur,
-			   *want;
+	bool		ownership;
+	DiffModel  *want;
 	DiffResult *r;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
@@ -1874,11 +2135,12 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	desired = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	schema = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	doregister = PG_GETARG_BOOL(3);
+	ownership = ownership_arg(fcinfo, 4);
 
 	InitMaterializedSRF(fcinfo, 0);
-	cur = diff_read_schema(schema, CurrentMemoryContext);
-	want = shadow_read_desired(desired, schema, CurrentMemoryContext);
-	r = diff_models(cur, want, schema);
+	want = shadow_read_desired(desired, schema, CurrentMemoryContext,
+							   ownership);
+	r = diff_against(want, schema, ownership, true);
 	if (r->upgrade == NULL)
 	{
 		ereport(NOTICE,
@@ -1896,7 +2158,10 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 	else
 		nulls[0] = true;
 	values[1] = CStringGetTextDatum(r->upgrade);
-	values[2] = CStringGetTextDatum(r->downgrade);
+	if (r->downgrade)
+		values[2] = CStringGetTextDatum(r->downgrade);
+	else
+		nulls[2] = true;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	PG_RETURN_NULL();
 }
@@ -1909,13 +2174,11 @@ char *
 migrate_diff_against_desired(const char *desired, const char *schema,
 							 int *ndifferences)
 {
-	DiffModel  *cur,
-			   *want;
+	DiffModel  *want;
 	DiffResult *r;
 
-	cur = diff_read_schema(schema, CurrentMemoryContext);
-	want = shadow_read_desired(desired, schema, CurrentMemoryContext);
-	r = diff_models(cur, want, schema);
+	want = shadow_read_desired(desired, schema, CurrentMemoryContext, false);
+	r = diff_against(want, schema, false, false);
 	*ndifferences = r->upgrade ? Max(list_length(r->differences), 1) : 0;
 	if (r->upgrade == NULL)
 		return NULL;

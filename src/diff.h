@@ -7,7 +7,8 @@
  *	  "desired" DDL text into a model.
  *
  * diff_catalog.c reads a model, diff.c compares and emits, shadow.c runs
- * the desired DDL in a rolled-back subtransaction.
+ * the desired DDL in a rolled-back subtransaction, diff_rename.c applies
+ * the renames the desired schema declares.
  *
  * Every object is keyed by its unqualified name (sub-objects by owning
  * relation plus name), and every deparsed fragment is produced while the
@@ -34,6 +35,7 @@ typedef enum DiffKind
 	DK_CONSTRAINT,
 	DK_TRIGGER,
 	DK_POLICY,
+	DK_EXTENSION,				/* extensions installed in the schema */
 	DK_NKINDS
 } DiffKind;
 
@@ -61,10 +63,14 @@ typedef struct DiffObject
 	char		subkind;		/* relkind, typtype, prokind, contype */
 	char	   *def;			/* comparable definition */
 	char	   *comment;
-	char	   *acl;			/* exploded ACL, grantee:priv[*],... */
+	char	   *acl;			/* exploded ACL, grantee:priv[*],..., without
+								 * the owner's own entries */
+	char	   *owner;			/* owner's name (types, sequences, functions,
+								 * relations) */
 	char	   *args;			/* function identity arguments */
 	char	   *result;			/* function result type */
 	char	   *reftable;		/* FK: referenced relation */
+	char	   *refkey;			/* FK: the unique index of reftable it uses */
 	char	   *owner_table;	/* sequence: OWNED BY table, or NULL */
 	char	   *owner_column;	/* sequence: OWNED BY column */
 	char	   *defacl;			/* exploded default ACL of the kind */
@@ -82,7 +88,9 @@ typedef struct DiffObject
 	int			state;			/* DIFF_SAME, DIFF_NEW, ... */
 	bool		implicit;		/* dropped along with its parent */
 	bool		touched;		/* column types changed or columns dropped */
-	bool		keys_changed;	/* a key a foreign key may use changes */
+	bool		keys_changed;	/* relation: a key a foreign key may use
+								 * changes; index or constraint: this key
+								 * changes */
 	bool		visited;		/* topological sort */
 } DiffObject;
 
@@ -97,6 +105,8 @@ typedef struct DiffModel
 extern DiffModel *diff_read_schema(const char *schema, MemoryContext mcxt);
 extern DiffObject *diff_lookup(DiffModel *m, DiffKind kind, const char *key);
 extern char *diff_subkey(const char *table, const char *name);
+extern void diff_replace_kind(DiffModel *m, DiffKind kind, List *objects,
+							  MemoryContext mcxt);
 
 /* diff.c */
 typedef struct DiffResult
@@ -109,11 +119,20 @@ typedef struct DiffResult
 } DiffResult;
 
 extern DiffResult *diff_models(DiffModel *from, DiffModel *to,
-							   const char *target);
+							   const char *target, bool ownership,
+							   bool strict, List *renames_up,
+							   List *renames_down);
+
+/* diff_rename.c */
+extern List *diff_collect_renames(DiffModel *want);
+extern DiffModel *diff_apply_renames(DiffModel *cur, List *decls,
+									 const char *schema, MemoryContext mcxt,
+									 List **up, List **down);
+extern void diff_warn_likely_renames(DiffModel *cur, DiffModel *want);
 
 /* shadow.c */
 extern DiffModel *shadow_read_desired(const char *desired, const char *schema,
-									  MemoryContext mcxt);
+									  MemoryContext mcxt, bool ownership);
 
 /* for the core's migrate_check(desired, schema) */
 extern char *migrate_diff_against_desired(const char *desired,

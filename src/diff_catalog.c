@@ -10,8 +10,10 @@
  * few tens of milliseconds.
  *
  * While reading, search_path holds only the schema (pg_catalog is then
- * searched first, implicitly), so the deparse functions (pg_get_viewdef,
- * pg_get_indexdef with pretty flags, format_type, pg_get_expr, ...) print
+ * searched first, implicitly, and pg_temp last, explicitly, so a session's
+ * temporary types neither capture a cast nor change how a type prints), so
+ * the deparse functions (pg_get_viewdef, pg_get_indexdef with pretty
+ * flags, format_type, pg_get_expr, ...) print
  * objects of the schema unqualified: two schemas with different names but
  * the same contents yield equal models.  The generated scripts set the same
  * search_path before they run, so the fragments resolve to the target.
@@ -46,15 +48,28 @@
 	" WHERE e.classid = '" classname "'::pg_catalog.regclass" \
 	" AND e.objid = " oidexpr " AND e.deptype = 'e') "
 
-/* exploded ACL, normalised so a NULL ACL reads as its default */
+/*
+ * Exploded ACL, normalised so a NULL ACL reads as its default.  The owner's
+ * own entries are left out: they come with ownership (and move with ALTER
+ * ... OWNER TO), so a schema owned by another role than the shadow's
+ * creator compares equal, and no script ever revokes an owner's rights.
+ * An empty ACL reads as ''.
+ */
 #define ACL_EXPR(aclcol, kind, owner) \
-	"(SELECT pg_catalog.string_agg(CASE WHEN x.grantee = 0 THEN 'PUBLIC'" \
+	"COALESCE((SELECT pg_catalog.string_agg(CASE WHEN x.grantee" \
+	" OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'" \
 	" ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END" \
-	" || ':' || x.privilege_type || CASE WHEN x.is_grantable THEN '*'" \
+	" OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) x.privilege_type" \
+	" OPERATOR(pg_catalog.||) CASE WHEN x.is_grantable THEN '*'" \
 	" ELSE '' END, ',' ORDER BY x.n)" \
 	" FROM pg_catalog.aclexplode(COALESCE(" aclcol ", pg_catalog.acldefault(" \
 	kind ", " owner "))) WITH ORDINALITY AS x(grantor, grantee," \
-	" privilege_type, is_grantable, n))"
+	" privilege_type, is_grantable, n)" \
+	" WHERE x.grantee OPERATOR(pg_catalog.<>) " owner "), '')"
+
+/* the owner's name */
+#define OWNER_EXPR(owner) \
+	"pg_catalog.pg_get_userbyid(" owner ")"
 
 typedef struct Reader
 {
@@ -161,6 +176,52 @@ finish_kind(Reader *r, DiffKind kind)
 	qsort(r->m->v[kind], n, sizeof(DiffObject *), obj_cmp);
 }
 
+/*
+ * Extensions installed in the schema, with their version.  migrate itself
+ * is never part of a diff: no script should drop the tool running it.
+ */
+static void
+read_extensions(Reader *r)
+{
+	uint64		n,
+				i;
+	MemoryContext old;
+
+	n = query(r,
+			  "SELECT e.extname, e.extversion FROM pg_catalog.pg_extension e "
+			  "WHERE e.extnamespace OPERATOR(pg_catalog.=) $1 "
+			  "AND e.extname OPERATOR(pg_catalog.<>) 'migrate'");
+	old = MemoryContextSwitchTo(r->mcxt);
+	for (i = 0; i < n; i++)
+	{
+		DiffObject *o = new_obj(r, DK_EXTENSION, NULL, val(i, 1));
+
+		o->subkind = 'e';
+		o->def = val(i, 2);
+	}
+	MemoryContextSwitchTo(old);
+	finish_kind(r, DK_EXTENSION);
+}
+
+/*
+ * Replace the objects of one kind (the shadow's extensions are what the
+ * desired DDL asked for, not what the shadow holds).
+ */
+void
+diff_replace_kind(DiffModel *m, DiffKind kind, List *objects,
+				  MemoryContext mcxt)
+{
+	int			n = list_length(objects);
+	int			i = 0;
+	ListCell   *lc;
+
+	m->n[kind] = n;
+	m->v[kind] = MemoryContextAlloc(mcxt, sizeof(DiffObject *) * Max(n, 1));
+	foreach(lc, objects)
+		m->v[kind][i++] = lfirst(lc);
+	qsort(m->v[kind], n, sizeof(DiffObject *), obj_cmp);
+}
+
 static void
 read_types(Reader *r)
 {
@@ -178,8 +239,9 @@ read_types(Reader *r)
 			  "CASE WHEN t.typtype = 'd' AND t.typcollation <> "
 			  " (SELECT b.typcollation FROM pg_catalog.pg_type b "
 			  "  WHERE b.oid = t.typbasetype) "
-			  " THEN t.typcollation::pg_catalog.regcollation::text END, "
-			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'T'", "t.typowner") " "
+			  " THEN t.typcollation::pg_catalog.regcollation::pg_catalog.text END, "
+			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'T'", "t.typowner") ", "
+			  OWNER_EXPR("t.typowner") " "
 			  "FROM pg_catalog.pg_type t "
 			  "WHERE t.typnamespace = $1 AND (t.typtype IN ('e', 'd') "
 			  " OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM "
@@ -196,6 +258,7 @@ read_types(Reader *r)
 		o->comment = val(i, 3);
 		o->acl = val(i, 4);
 		o->defacl = val(i, 9);
+		o->owner = val(i, 10);
 		if (o->subkind == 'd')
 		{
 			char	   *def = val(i, 7);
@@ -289,7 +352,8 @@ read_sequences(Reader *r)
 			  " AND d.objid = c.oid AND d.refclassid = "
 			  " 'pg_catalog.pg_class'::pg_catalog.regclass "
 			  " AND d.deptype = 'a' AND d.refobjsubid > 0), "
-			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'s'", "c.relowner") " "
+			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'s'", "c.relowner") ", "
+			  OWNER_EXPR("c.relowner") " "
 			  "FROM pg_catalog.pg_class c "
 			  "JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid "
 			  "WHERE c.relnamespace = $1 AND c.relkind = 'S' AND "
@@ -309,6 +373,7 @@ read_sequences(Reader *r)
 		o->owner_table = val(i, 5);
 		o->owner_column = o->owner_table ? val(i, 6) : NULL;
 		o->defacl = val(i, 7);
+		o->owner = val(i, 8);
 	}
 	MemoryContextSwitchTo(old);
 	finish_kind(r, DK_SEQUENCE);
@@ -328,7 +393,8 @@ read_functions(Reader *r)
 			  "pg_catalog.pg_get_function_result(p.oid), "
 			  "pg_catalog.obj_description(p.oid, 'pg_proc'), "
 			  ACL_EXPR("p.proacl", "'f'", "p.proowner") ", "
-			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'f'", "p.proowner") " "
+			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'f'", "p.proowner") ", "
+			  OWNER_EXPR("p.proowner") " "
 			  "FROM pg_catalog.pg_proc p "
 			  "WHERE p.pronamespace = $1 AND p.prokind IN ('f', 'p') AND "
 			  NOT_EXT("pg_catalog.pg_proc", "p.oid"));
@@ -349,6 +415,7 @@ read_functions(Reader *r)
 		o->comment = val(i, 6);
 		o->acl = val(i, 7);
 		o->defacl = val(i, 8);
+		o->owner = val(i, 9);
 
 		/*
 		 * pg_get_functiondef always qualifies the function's own name; keep
@@ -389,7 +456,8 @@ read_relations(Reader *r)
 			  " FROM pg_catalog.pg_inherits h JOIN pg_catalog.pg_class p "
 			  " ON p.oid = h.inhparent WHERE h.inhrelid = c.oid) END, "
 			  "pg_catalog.array_to_string(c.reloptions, ', '), "
-			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'r'", "c.relowner") " "
+			  ACL_EXPR("NULL::pg_catalog.aclitem[]", "'r'", "c.relowner") ", "
+			  OWNER_EXPR("c.relowner") " "
 			  "FROM pg_catalog.pg_class c "
 			  "WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p', 'v', 'm') "
 			  "AND " NOT_EXT("pg_catalog.pg_class", "c.oid"));
@@ -411,6 +479,7 @@ read_relations(Reader *r)
 		if (o->options && o->options[0] == '\0')
 			o->options = NULL;
 		o->defacl = val(i, 12);
+		o->owner = val(i, 13);
 	}
 	MemoryContextSwitchTo(old);
 	finish_kind(r, DK_RELATION);
@@ -420,7 +489,7 @@ read_relations(Reader *r)
 			  "SELECT c.relname, a.attname, "
 			  "pg_catalog.format_type(a.atttypid, a.atttypmod), "
 			  "CASE WHEN a.attcollation <> t.typcollation "
-			  " THEN a.attcollation::pg_catalog.regcollation::text END, "
+			  " THEN a.attcollation::pg_catalog.regcollation::pg_catalog.text END, "
 			  "a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
 			  "a.attidentity, a.attgenerated, "
 			  "pg_catalog.col_description(c.oid, a.attnum), "
@@ -485,7 +554,7 @@ read_relations(Reader *r)
 
 	/* what views and materialized views read, within the schema */
 	n = query(r,
-			  "SELECT DISTINCT v.relname, d.refobjid::pg_catalog.regclass::text, "
+			  "SELECT DISTINCT v.relname, "
 			  "c.relname FROM pg_catalog.pg_rewrite w "
 			  "JOIN pg_catalog.pg_class v ON v.oid = w.ev_class "
 			  "JOIN pg_catalog.pg_depend d ON d.objid = w.oid "
@@ -500,7 +569,7 @@ read_relations(Reader *r)
 		DiffObject *o = diff_lookup(r->m, DK_RELATION, val(i, 1));
 
 		if (o)
-			o->deps = lappend(o->deps, val(i, 3));
+			o->deps = lappend(o->deps, val(i, 2));
 	}
 	MemoryContextSwitchTo(old);
 }
@@ -560,7 +629,9 @@ read_constraints(Reader *r)
 			  "pg_catalog.pg_get_constraintdef(c.oid, true), "
 			  "pg_catalog.obj_description(c.oid, 'pg_constraint'), "
 			  "CASE WHEN c.contype = 'f' THEN (SELECT f.relname FROM "
-			  " pg_catalog.pg_class f WHERE f.oid = c.confrelid) END "
+			  " pg_catalog.pg_class f WHERE f.oid = c.confrelid) END, "
+			  "CASE WHEN c.contype = 'f' THEN (SELECT k.relname FROM "
+			  " pg_catalog.pg_class k WHERE k.oid = c.conindid) END "
 			  "FROM pg_catalog.pg_constraint c "
 			  "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
 			  "WHERE t.relnamespace = $1 AND c.conparentid = 0 "
@@ -575,6 +646,7 @@ read_constraints(Reader *r)
 		o->def = val(i, 4);
 		o->comment = val(i, 5);
 		o->reftable = val(i, 6);
+		o->refkey = val(i, 7);
 	}
 	MemoryContextSwitchTo(old);
 	finish_kind(r, DK_CONSTRAINT);
@@ -614,9 +686,10 @@ read_triggers_policies(Reader *r)
 			  " WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' "
 			  " WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END "
 			  " || ' TO ' || CASE WHEN p.polroles = '{0}' THEN 'PUBLIC' ELSE "
-			  " (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.rolname),"
-			  "  ', ' ORDER BY a.rolname) FROM pg_catalog.pg_authid a "
-			  "  WHERE a.oid = ANY (p.polroles)) END "
+			  " (SELECT pg_catalog.string_agg(pg_catalog.quote_ident("
+			  "  pg_catalog.pg_get_userbyid(a.r)), ', ' "
+			  "  ORDER BY pg_catalog.pg_get_userbyid(a.r)) "
+			  "  FROM pg_catalog.unnest(p.polroles) AS a(r)) END "
 			  " || COALESCE(' USING (' || "
 			  "  pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '') "
 			  " || COALESCE(' WITH CHECK (' || "
@@ -659,12 +732,14 @@ diff_read_schema(const char *schema, MemoryContext mcxt)
 	r.m->schema = MemoryContextStrdup(mcxt, schema);
 
 	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", quote_identifier(schema),
+	(void) set_config_option("search_path",
+							 psprintf("%s, pg_temp", quote_identifier(schema)),
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	read_extensions(&r);
 	read_types(&r);
 	read_sequences(&r);
 	read_functions(&r);

@@ -16,6 +16,13 @@
  * The offline mode builds the text a run would execute without running it,
  * as Alembic's --sql does.
  *
+ * Layer: one-step execution, above catalog access (catalog.c), script.c
+ * and the pure graph core; below the operations (runner.c, worker.c) and
+ * the SQL-callable layer.  Still reaching up into runner.h for the lock
+ * retry settings and backoff, the dirty mark and the failed-run capture:
+ * those move down into files of their own with the operations work
+ * (locks.c, dirty.c).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -30,25 +37,6 @@
 
 #include "migrate.h"
 #include "runner.h"
-
-/*
- * The PG_CATCH half of running code in an internal subtransaction (as
- * PL/pgSQL's exception blocks do): keep the error, roll the subtransaction
- * back, and return to the caller's memory context and resource owner.
- */
-ErrorData *
-migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
-{
-	ErrorData  *edata;
-
-	MemoryContextSwitchTo(oldcxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	return edata;
-}
 
 static void
 check_target(const char *target)
@@ -164,6 +152,60 @@ fetch_rows(const MgStep *steps, int nsteps, const MgGraph *g)
 	return rows;
 }
 
+/*
+ * How many revision scripts this backend is running, one inside the other.
+ * A script may read the graph (migrate_heads, migrate_current...) and
+ * register revisions, but not start another run: it would plan against
+ * version rows that do not yet record the step it is part of, and run that
+ * step again, recursively.
+ */
+static int	script_depth = 0;
+
+void
+migrate_refuse_nested_run(const char *what)
+{
+	if (script_depth > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot run %s from inside a revision script", what),
+				 errdetail("A migration run is in progress in this session and its current step has not been recorded yet."),
+				 errhint("Revision scripts may read the revision graph and register revisions; run migrations from outside them.")));
+}
+
+/* Run a step's script as role, counting scripts in progress */
+static void
+run_script_counted(const char *script, const char *id, const char *which,
+				   Oid role)
+{
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	script_depth++;
+	PG_TRY();
+	{
+		/*
+		 * Run by someone else than its owner, a script is a
+		 * security-restricted operation, as VACUUM runs a table owner's
+		 * index functions: besides SET ROLE and SET SESSION AUTHORIZATION,
+		 * it may not leave temporary objects, prepared statements or held
+		 * cursors behind, which the runner's session could run with the
+		 * runner's rights later (a pg_temp.text domain would do).
+		 */
+		if (role != save_userid)
+			SetUserIdAndSecContext(role,
+								   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
+		migrate_script_run(script, id, which);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+		script_depth--;
+	}
+	PG_END_TRY();
+}
+
 /* Run one step; returns what migrate_upgrade() reports for it */
 static MigrateStepResult *
 run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
@@ -180,8 +222,15 @@ run_step_once(MigrateOperation op, int64 run_id, int stepno, const MgStep *s,
 					join_ids(s->from, s->nfrom), join_ids(s->to, s->nto),
 					row->message ? row->message : "")));
 	if (op != MIGRATE_OP_STAMP)
-		migrate_script_run(step_script(s, row), row->id,
-						   s->upgrade ? "upgrade" : "downgrade");
+	{
+		const char *script = step_script(s, row);
+		const char *which = s->upgrade ? "upgrade" : "downgrade";
+
+		/* a script that runs nothing needs nobody's rights */
+		if (script != NULL && script[0] != '\0')
+			run_script_counted(script, row->id, which,
+							   migrate_script_role(row, which));
+	}
 	migrate_record_step(run_id, stepno, s, row->id, row->checksum,
 						op == MIGRATE_OP_STAMP, started);
 
@@ -296,7 +345,15 @@ MigrateStepResult *
 migrate_run_step(MigrateOperation op, int64 run_id, int stepno,
 				 const MgStep *s, const MgGraph *g)
 {
-	return linitial(run_steps(op, run_id, stepno, s, 1, g));
+	MigrateGraphCache *gc = migrate_graph_pin();
+	MigrateStepResult *res;
+
+	/* the caller took g from migrate_graph_get() just now */
+	if (gc->graph != g)
+		elog(ERROR, "revision graph changed between planning a step and running it");
+	res = linitial(run_steps(op, run_id, stepno, s, 1, g));
+	migrate_graph_unpin(gc);
+	return res;
 }
 
 void
@@ -345,11 +402,13 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 	List	   *results;
 
 	migrate_failure_forget();
+	migrate_refuse_nested_run(migrate_operation_name(op));
 	check_target(target);
 	migrate_lock_graph(false);
 	migrate_lock_runner();
 	migrate_dirty_check();
-	gc = migrate_graph_get();
+	/* pinned: the scripts may register revisions and read the graph again */
+	gc = migrate_graph_pin();
 	cur = migrate_versions_read();
 	if (purge)
 	{
@@ -394,6 +453,7 @@ migrate_execute(MigrateOperation op, const char *target, bool purge,
 		CurrentResourceOwner = oldowner;
 	}
 
+	migrate_graph_unpin(gc);
 	if (final_versions)
 		*final_versions = migrate_versions_read();
 	return results;

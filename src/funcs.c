@@ -9,6 +9,9 @@
  * a value is required and empty strings are user errors with their own
  * SQLSTATE, never a crash.
  *
+ * Layer: SQL-callable, the top: it calls every layer below and nothing
+ * calls it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -85,11 +88,14 @@ list_arg(FunctionCallInfo fcinfo, int n, const char *name)
 		return NIL;
 	list = migrate_text_array_to_list(PG_GETARG_ARRAYTYPE_P(n), name);
 	foreach(lc, list)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (((char *) lfirst(lc))[0] == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("argument \"%s\" must not contain empty strings",
 							name)));
+	}
 	return list;
 }
 
@@ -556,7 +562,7 @@ migrate_check(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("schema \"%s\" differs from the desired schema",
-							schema),
+							migrate_clip(schema)),
 					 errdetail_plural("%d difference:\n%s",
 									  "%d differences:\n%s",
 									  ndiff, ndiff, differences),

@@ -9,7 +9,7 @@
 #define MIGRATE_GRAPHCACHE_H
 
 #include "graph.h"
-#include "migrate.h"
+#include "catalog.h"
 
 /* migrate.graph_cache_size, in MB; 0 switches the shared cache off */
 extern int	migrate_graph_cache_size;

@@ -9,6 +9,9 @@
  * This file holds what every other module shares: _PG_init and the one
  * place where the pure graph module's error codes become SQLSTATEs.
  *
+ * Layer: module entry point; migrate_raise_graph_error sits just above the
+ * pure graph core and below everything else.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -19,6 +22,7 @@
 
 #include "compat.h"
 #include "graphcache.h"
+#include "lint.h"
 #include "migrate.h"
 
 PG_MODULE_MAGIC;
@@ -41,6 +45,7 @@ _PG_init(void)
 							"The delay doubles with every retry, up to 30 seconds, plus up to half again at random.",
 							&migrate_lock_retry_delay, 200, 1, 30000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	migrate_lint_init();		/* migrate.lint_*, see lint.c */
 
 	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
 	{

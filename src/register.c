@@ -12,6 +12,10 @@
  * cost does not grow with it.  Only the rare paths (a head given as a
  * symbol, replacing a revision, merges) load the graph.
  *
+ * Layer: registration, beside one-step execution: above catalog access
+ * (catalog.c) and the pure graph core, below the SQL-callable layer
+ * (funcs.c).  It calls script.c only to validate scripts.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -23,8 +27,11 @@
 #include "storage/proc.h"
 #include "utils/builtins.h"
 
+#include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
+#include "lint.h"
+#include "register.h"
+#include "script.h"
 
 /* What we know of a revision already registered under the same id */
 typedef struct ExistingRevision
@@ -34,6 +41,7 @@ typedef struct ExistingRevision
 	char	   *checksum;
 	char	   *message;
 	char	   *downgrade;
+	char	   *owner;			/* NULL before 1.2 */
 } ExistingRevision;
 
 static Datum
@@ -83,26 +91,22 @@ check_id(const char *id, const char *what)
 	if (!mg_valid_revision_id(id, &err))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, id),
+				 errmsg("invalid %s \"%s\"", what, migrate_clip(id)),
 				 err.message ? errdetail("%s", as_sentence(err.message)) : 0,
 				 errhint("Revision identifiers may not contain \"@\", \"-\", \"+\", \":\", white space or control characters, nor be a reserved word.")));
 }
 
+/* Sorting, not comparing every pair: the arrays can be of any length */
 static void
 check_no_duplicates(List *list, const char *argname)
 {
-	ListCell   *a;
-	ListCell   *b;
+	const char *dup = migrate_first_duplicate(list);
 
-	foreach(a, list)
-	{
-		for (b = lnext(list, a); b != NULL; b = lnext(list, b))
-			if (strcmp(lfirst(a), lfirst(b)) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("argument \"%s\" lists \"%s\" more than once",
-								argname, (char *) lfirst(a))));
-	}
+	if (dup != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" lists \"%s\" more than once",
+						argname, migrate_clip(dup))));
 }
 
 static void
@@ -114,10 +118,11 @@ check_labels(List *labels)
 	{
 		MgError		err = {0};
 
+		CHECK_FOR_INTERRUPTS();
 		if (!mg_valid_branch_label(lfirst(lc), &err))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid branch label \"%s\"", (char *) lfirst(lc)),
+					 errmsg("invalid branch label \"%s\"", migrate_clip(lfirst(lc))),
 					 err.message ? errdetail("%s", as_sentence(err.message)) : 0));
 	}
 	check_no_duplicates(labels, "branch_labels");
@@ -142,12 +147,15 @@ generate_revision_id(void)
 /* ---- catalog lookups (connected to SPI, as the extension owner) ---- */
 
 static ExistingRevision
-lookup_existing(const char *id)
+lookup_existing(const char *id, bool owners)
 {
 	ExistingRevision ex = {0};
 	Datum		v[1] = {CStringGetTextDatum(id)};
 
-	migrate_spi_exec(SPI_OK_SELECT,
+	migrate_spi_exec(SPI_OK_SELECT, owners ?
+					 "SELECT down_revisions, checksum, message, downgrade,"
+					 " owner::pg_catalog.text"
+					 " FROM migrate.revision WHERE id OPERATOR(pg_catalog.=) $1" :
 					 "SELECT down_revisions, checksum, message, downgrade"
 					 " FROM migrate.revision WHERE id OPERATOR(pg_catalog.=) $1",
 					 1, (Oid[]) {TEXTOID}, v, NULL);
@@ -158,6 +166,8 @@ lookup_existing(const char *id)
 		ex.checksum = migrate_spi_text(0, 2);
 		ex.message = migrate_spi_text(0, 3);
 		ex.downgrade = migrate_spi_text(0, 4);
+		if (owners)
+			ex.owner = migrate_spi_text(0, 5);
 	}
 	return ex;
 }
@@ -217,6 +227,7 @@ check_parents_exist(List *parents, const char *id)
 	{
 		Datum		v[1] = {CStringGetTextDatum(lfirst(lc))};
 
+		CHECK_FOR_INTERRUPTS();
 		if (strcmp(lfirst(lc), id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -230,7 +241,7 @@ check_parents_exist(List *parents, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("down revision \"%s\" of revision \"%s\" does not exist",
-							(char *) lfirst(lc), id),
+							migrate_clip(lfirst(lc)), id),
 					 errhint("Register the down revision first.")));
 	}
 }
@@ -251,6 +262,7 @@ resolve_depends_on(List *deps, const char *id)
 		const char *dep = lfirst(lc);
 		Datum		v[1] = {CStringGetTextDatum(dep)};
 
+		CHECK_FOR_INTERRUPTS();
 		if (strcmp(dep, id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -276,13 +288,13 @@ resolve_depends_on(List *deps, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("dependency \"%s\" of revision \"%s\" does not exist",
-							dep, id),
+							migrate_clip(dep), id),
 					 errhint("A dependency names a registered revision, a unique prefix of one, or a branch label.")));
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 					 errmsg("dependency \"%s\" of revision \"%s\" is ambiguous",
-							dep, id),
+							migrate_clip(dep), id),
 					 errdetail("It is a prefix of several revision identifiers, such as %s and %s.",
 							   migrate_spi_text(0, 1), migrate_spi_text(1, 1))));
 	}
@@ -300,6 +312,7 @@ check_labels_unused(List *labels, const char *id)
 	{
 		Datum		v[2] = {CStringGetTextDatum(lfirst(lc)), idv[0]};
 
+		CHECK_FOR_INTERRUPTS();
 		if (strcmp(lfirst(lc), id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
@@ -315,7 +328,7 @@ check_labels_unused(List *labels, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("branch label \"%s\" in revision \"%s\" is already used by revision \"%s\"",
-							(char *) lfirst(lc), id, migrate_spi_text(0, 1))));
+							migrate_clip(lfirst(lc)), id, migrate_spi_text(0, 1))));
 	}
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id FROM migrate.revision"
@@ -326,59 +339,6 @@ check_labels_unused(List *labels, const char *id)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("revision identifier \"%s\" is already used as a branch label by revision \"%s\"",
 						id, migrate_spi_text(0, 1))));
-}
-
-/*
- * Other backends see a transaction's changes all at once, so bumping the
- * graph generation once per transaction is enough; bumping it for every
- * registration would make a bulk registration in one statement update the
- * same row thousands of times, each update walking a longer chain of row
- * versions.  A subtransaction abort may have undone the bump, so it is
- * forgotten then.  This backend's own cache is invalidated on every change.
- */
-static LocalTransactionId generation_bumped_in = InvalidLocalTransactionId;
-
-static void
-forget_generation_bump(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		generation_bumped_in = InvalidLocalTransactionId;
-}
-
-static void
-bump_generation(void)
-{
-	static bool callback_registered = false;
-
-	migrate_graph_invalidate();
-	if (generation_bumped_in == migrate_current_lxid())
-		return;
-	if (!callback_registered)
-	{
-		RegisterSubXactCallback(forget_generation_bump, NULL);
-		callback_registered = true;
-	}
-	migrate_spi_exec(SPI_OK_UPDATE,
-					 "UPDATE migrate.graph_state SET generation ="
-					 " pg_catalog.nextval('migrate.graph_generation_seq')",
-					 0, NULL, NULL, NULL);
-	generation_bumped_in = migrate_current_lxid();
-}
-
-/*
- * Whether this transaction has bumped the generation, so that the graph it
- * reads may hold registrations its generation does not account for (see
- * bump_generation): catalog.c neither publishes such a graph to the shared
- * cache nor takes one from it.  A subtransaction abort forgets the bump
- * here, so catalog.c also refuses to publish from any transaction that has
- * an xid.
- */
-bool
-migrate_graph_changed_in_this_xact(void)
-{
-	return generation_bumped_in != InvalidLocalTransactionId &&
-		generation_bumped_in == migrate_current_lxid();
 }
 
 /* Recompute is_head of the given revisions from their children */
@@ -417,7 +377,7 @@ revision_is_applied(const char *id)
 static void
 insert_revision(const char *id, List *parents, List *labels, List *deps,
 				const char *message, const char *upgrade,
-				const char *downgrade, const char *checksum)
+				const char *downgrade, const char *checksum, Oid owner)
 {
 	Datum		v[7];
 	char		n[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -429,18 +389,28 @@ insert_revision(const char *id, List *parents, List *labels, List *deps,
 	v[4] = text_or_null(message, &n[4]);
 	v[5] = text_or_null(upgrade, &n[5]);
 	v[6] = text_or_null(downgrade, &n[6]);
-	migrate_spi_exec(SPI_OK_INSERT,
+	/* with owners (1.2), or without: see migrate_catalog_has_owners */
+	migrate_spi_exec(SPI_OK_INSERT, OidIsValid(owner) ?
+					 "INSERT INTO migrate.revision (id, down_revisions,"
+					 " branch_labels, depends_on, message, upgrade, downgrade,"
+					 " checksum, created_by, owner, owner_oid)"
+					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)" :
 					 "INSERT INTO migrate.revision (id, down_revisions,"
 					 " branch_labels, depends_on, message, upgrade, downgrade,"
 					 " checksum, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7,"
 					 " $8, $9)",
-					 9, (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-					 TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID},
+					 OidIsValid(owner) ? 11 : 9,
+					 (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+					 TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, NAMEOID, OIDOID},
 					 (Datum[]) {v[0], v[1], v[2], v[3], v[4], v[5], v[6],
 					 CStringGetTextDatum(checksum),
 					 DirectFunctionCall1(namein,
-										 CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false)))},
-					 (char[]) {n[0], n[1], n[2], n[3], n[4], n[5], n[6], ' ', ' '});
+										 CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))),
+					 OidIsValid(owner) ?
+					 DirectFunctionCall1(namein,
+										 CStringGetDatum(GetUserNameFromId(owner, false))) : (Datum) 0,
+					 ObjectIdGetDatum(owner)},
+					 (char[]) {n[0], n[1], n[2], n[3], n[4], n[5], n[6], ' ', ' ', ' ', ' '});
 	migrate_spi_exec(SPI_OK_UPDATE,
 					 "UPDATE migrate.revision SET is_head = false"
 					 " WHERE id OPERATOR(pg_catalog.=) ANY ($1) AND is_head",
@@ -451,7 +421,7 @@ static void
 replace_revision(const char *id, List *old_parents, List *parents,
 				 List *labels, List *deps, const char *message,
 				 const char *upgrade, const char *downgrade,
-				 const char *checksum)
+				 const char *checksum, Oid owner)
 {
 	Datum		v[8];
 	char		n[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -471,7 +441,17 @@ replace_revision(const char *id, List *old_parents, List *parents,
 					 " WHERE id OPERATOR(pg_catalog.=) $1",
 					 8, (Oid[]) {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 					 TEXTOID, TEXTOID, TEXTOID, TEXTOID}, v, n);
-	refresh_is_head(list_concat_unique(list_copy(old_parents), parents));
+	/* C strings: list_concat_unique() would compare them as Nodes */
+	if (OidIsValid(owner))
+		migrate_spi_exec(SPI_OK_UPDATE,
+						 "UPDATE migrate.revision SET owner = $2, owner_oid = $3"
+						 " WHERE id OPERATOR(pg_catalog.=) $1",
+						 3, (Oid[]) {TEXTOID, NAMEOID, OIDOID},
+						 (Datum[]) {v[0],
+						 DirectFunctionCall1(namein,
+											 CStringGetDatum(GetUserNameFromId(owner, false))),
+						 ObjectIdGetDatum(owner)}, NULL);
+	refresh_is_head(migrate_strings_union(old_parents, parents));
 }
 
 /*
@@ -482,7 +462,7 @@ replace_revision(const char *id, List *old_parents, List *parents,
 static void
 set_transactional(const char *id, bool transactional)
 {
-	if (!migrate_catalog_is_1_1())
+	if (!migrate_catalog_has_transactional())
 		return;
 	migrate_spi_exec(SPI_OK_UPDATE,
 					 "UPDATE migrate.revision SET transactional = $2"
@@ -509,6 +489,39 @@ update_descriptive(const char *id, const char *message, const char *downgrade)
 }
 
 /*
+ * Under REPEATABLE READ or SERIALIZABLE, a registration waits for the graph
+ * lock and then still reads with its older snapshot: a revision another
+ * transaction registered meanwhile is invisible to it, and inserting it
+ * again hits the primary key.  That is a serialization failure, which
+ * clients retry, not a duplicate: say so.  Called in PG_CATCH; returns if
+ * the error is anything else.
+ */
+static void
+unique_violation_to_serialization_failure(MemoryContext cxt, const char *id)
+{
+	ErrorData  *edata;
+	MemoryContext ecxt;
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+	ecxt = MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	MemoryContextSwitchTo(ecxt);
+	if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+	{
+		FreeErrorData(edata);
+		return;
+	}
+	FlushErrorState();
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize registration of revision \"%s\"", id),
+			 errdetail("Another transaction registered revisions after this transaction's snapshot was taken: %s.",
+					   edata->message),
+			 errhint("Retry the transaction.")));
+}
+
+/*
  * Register a revision; see the file comment for the rules.  Returns the id.
  */
 char *
@@ -518,13 +531,16 @@ migrate_register(const char *message, const char *upgrade,
 				 List *depends_on, const char *head, bool splice,
 				 bool transactional)
 {
-	char	   *id;
+	char	   *volatile id;
 	Oid			save_userid;
 	int			save_sec;
 	ExistingRevision ex;
 	List	   *parents;
 	List	   *deps;
 	char	   *checksum;
+	bool		owners;
+	Oid			owner;
+	MemoryContext oldcxt = CurrentMemoryContext;
 
 	if (down_given && head != NULL)
 		ereport(ERROR,
@@ -538,64 +554,126 @@ migrate_register(const char *message, const char *upgrade,
 	check_labels(branch_labels);
 	migrate_script_validate(upgrade, id, "upgrade", transactional);
 	migrate_script_validate(downgrade, id, "downgrade", transactional);
+	migrate_lint_enforce(upgrade, id);	/* migrate.lint_fail_on, lint.c */
 
 	migrate_lock_graph(true);
+	owners = migrate_catalog_has_owners();
+	owner = owners ? GetUserId() : InvalidOid;
 	migrate_catalog_enter(&save_userid, &save_sec);
 	SPI_connect();
 
-	ex = lookup_existing(id);
-	if (down_given)
-		parents = down_revisions;
-	else if (head != NULL || splice)
-		parents = parents_from_graph(head, splice);
-	else if (ex.found)
-		parents = ex.down_revisions;	/* pushed again: keep its place */
-	else
-		parents = parents_on_single_head();
-
-	check_parents_exist(parents, id);
-	deps = resolve_depends_on(depends_on, id);
-	check_labels_unused(branch_labels, id);
-	checksum = migrate_checksum(parents, branch_labels, deps, upgrade,
-								transactional);
-
-	if (!ex.found)
+	PG_TRY();
 	{
-		insert_revision(id, parents, branch_labels, deps, message, upgrade,
-						downgrade, checksum);
-		set_transactional(id, transactional);
-		bump_generation();
-	}
-	else if (strcmp(ex.checksum, checksum) == 0)
-	{
-		if (!strings_equal(ex.message, message) ||
-			!strings_equal(ex.downgrade, downgrade))
+		ex = lookup_existing(id, owners);
+		if (down_given)
+			parents = down_revisions;
+		else if (head != NULL || splice)
+			parents = parents_from_graph(head, splice);
+		else if (ex.found)
+			parents = ex.down_revisions;	/* pushed again: keep its place */
+		else
+			parents = parents_on_single_head();
+
+		check_parents_exist(parents, id);
+		deps = resolve_depends_on(depends_on, id);
+		check_labels_unused(branch_labels, id);
+		checksum = migrate_checksum(parents, branch_labels, deps, upgrade,
+									transactional);
+
+		if (!ex.found)
 		{
-			update_descriptive(id, message, downgrade);
-			bump_generation();
+			insert_revision(id, parents, branch_labels, deps, message, upgrade,
+							downgrade, checksum, owner);
+			set_transactional(id, transactional);
+			migrate_graph_bump_generation();
+		}
+		else if (strcmp(ex.checksum, checksum) == 0)
+		{
+			if (!strings_equal(ex.message, message) ||
+				!strings_equal(ex.downgrade, downgrade))
+			{
+				/* a downgrade script runs as the owner too */
+				migrate_check_may_change(id, ex.owner, save_userid);
+				update_descriptive(id, message, downgrade);
+				migrate_graph_bump_generation();
+			}
+		}
+		else
+		{
+			if (revision_is_applied(id))
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_OBJECT),
+						 errmsg("revision \"%s\" is applied and its content differs from the registered one",
+								id),
+						 errdetail("Registered checksum %s, new checksum %s.",
+								   ex.checksum, checksum),
+						 errhint("An applied revision cannot change: register a new revision on top of it instead.")));
+			migrate_check_may_change(id, ex.owner, save_userid);
+			replace_revision(id, ex.down_revisions, parents, branch_labels, deps,
+							 message, upgrade, downgrade, checksum, owner);
+			set_transactional(id, transactional);
+			migrate_graph_bump_generation();
+			/* a changed parent can close a cycle: validate the whole graph */
+			(void) migrate_graph_get();
 		}
 	}
-	else
+	PG_CATCH();
 	{
-		if (revision_is_applied(id))
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("revision \"%s\" is applied and its content differs from the registered one",
-							id),
-					 errdetail("Registered checksum %s, new checksum %s.",
-							   ex.checksum, checksum),
-					 errhint("An applied revision cannot change: register a new revision on top of it instead.")));
-		replace_revision(id, ex.down_revisions, parents, branch_labels, deps,
-						 message, upgrade, downgrade, checksum);
-		set_transactional(id, transactional);
-		bump_generation();
-		/* a changed parent can close a cycle: validate the whole graph */
-		(void) migrate_graph_get();
+		unique_violation_to_serialization_failure(oldcxt, id);
+		PG_RE_THROW();
 	}
+	PG_END_TRY();
 
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
 	return id;
+}
+
+/*
+ * Whether revision is registered already with exactly the parents the
+ * symbols resolve to: a deploy that pushes the same merge again.  Then the
+ * parents are no longer heads (the merge is), and that is no error: the
+ * registration below finds an identical revision and does nothing.
+ */
+static bool
+merge_exists(MigrateGraphCache *gc, MigrateVersions cur,
+			 const char *revision, List *symbols, List **parents)
+{
+	int			self = mg_graph_lookup(gc->graph, revision);
+	const MgRevision *m;
+	List	   *resolved = NIL;
+	List	   *registered = NIL;
+	ListCell   *lc;
+
+	if (self < 0)
+		return false;
+	m = mg_graph_rev(gc->graph, self);
+	foreach(lc, symbols)
+	{
+		int		   *idx;
+		MgError		err = {0};
+		int			n = mg_resolve_revisions(gc->graph, cur.ids, cur.n,
+											 lfirst(lc), &idx, &err);
+
+		CHECK_FOR_INTERRUPTS();
+		if (n < 0)
+			return false;		/* reported by the ordinary path */
+		for (int i = 0; i < n; i++)
+			resolved = lappend(resolved,
+							   (char *) mg_graph_rev(gc->graph, idx[i])->id);
+	}
+	for (int i = 0; i < m->ndown; i++)
+		registered = lappend(registered,
+							 (char *) mg_graph_rev(gc->graph, m->down[i])->id);
+	if (list_length(resolved) != list_length(registered) ||
+		list_length(migrate_strings_union(registered, resolved)) !=
+		list_length(registered) ||
+		migrate_first_duplicate(resolved) != NULL)
+		return false;
+	/* in the registered order, so that the checksum is the same */
+	foreach(lc, registered)
+		*parents = lappend(*parents, pstrdup(lfirst(lc)));
+	return true;
 }
 
 /*
@@ -611,14 +689,21 @@ migrate_register_merge(List *revisions, const char *message,
 	MigrateVersions cur;
 	List	   *parents = NIL;
 	ListCell   *lc;
+	const char *dup;
+	bool		merged_already;
+	List	   *registered = NIL;
 
 	if (revisions == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("argument \"revisions\" must not be empty")));
+	foreach(lc, revisions)
+		migrate_check_symbol(lfirst(lc), "revision");
 	migrate_lock_graph(true);
 	gc = migrate_graph_get();
 	cur = migrate_versions_read();
+	merged_already = revision != NULL &&
+		merge_exists(gc, cur, revision, revisions, &registered);
 	foreach(lc, revisions)
 	{
 		int		   *idx;
@@ -626,25 +711,26 @@ migrate_register_merge(List *revisions, const char *message,
 		int			n = mg_resolve_revisions(gc->graph, cur.ids, cur.n,
 											 lfirst(lc), &idx, &err);
 
+		CHECK_FOR_INTERRUPTS();
 		if (n < 0)
 			migrate_raise_graph_error(&err);
 		for (int i = 0; i < n; i++)
 		{
 			const MgRevision *r = mg_graph_rev(gc->graph, idx[i]);
 
-			if (!r->is_head)
+			if (!r->is_head && !merged_already)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("revision \"%s\" is not a head revision", r->id),
 						 errhint("Only heads can be merged.")));
-			if (list_member(parents, makeString((char *) r->id)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("revision \"%s\" is named more than once",
-								r->id)));
-			parents = lappend(parents, makeString(pstrdup(r->id)));
+			parents = lappend(parents, pstrdup(r->id));
 		}
 	}
+	dup = migrate_first_duplicate(parents);
+	if (dup != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revision \"%s\" is named more than once", dup)));
 	if (list_length(parents) < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -652,12 +738,7 @@ migrate_register_merge(List *revisions, const char *message,
 				 errdetail("The revisions given resolve to %d head.",
 						   list_length(parents)),
 				 errhint("There is nothing to merge while the graph has a single head.")));
-	{
-		List	   *ids = NIL;
-
-		foreach(lc, parents)
-			ids = lappend(ids, strVal(lfirst(lc)));
-		return migrate_register(message, NULL, NULL, revision, ids, true,
-								branch_labels, NIL, NULL, false, true);
-	}
+	return migrate_register(message, NULL, NULL, revision,
+							merged_already ? registered : parents, true,
+							branch_labels, NIL, NULL, false, true);
 }

@@ -17,6 +17,11 @@
  * GUC nest level, so that a SET in a revision is scoped to that revision as
  * a function's SET clause is scoped to the function.
  *
+ * Layer: one-step execution (statements of one script), above catalog
+ * access (catalog.c: the owner check of non-transactional revisions).
+ * It still includes migrate.h for the progress reporting of progress.c,
+ * which has no header of its own for it yet.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -275,6 +280,35 @@ migrate_script_validate(const char *sql, const char *revision,
 }
 
 /*
+ * Statements run at top level by a worker run as the role running the
+ * migration, each in a transaction of its own, so they cannot switch to the
+ * revision's owner as a transactional script does (exec.c): the runner
+ * must be the owner itself.  A runner who is not even a member is refused
+ * as for any script (migrate_script_role).
+ */
+static void
+check_top_level_role(const char *revision, const char *which)
+{
+	MigrateRevisionRow *row;
+	Oid			role;
+
+	if (!migrate_catalog_has_owners())
+		return;
+	row = migrate_revision_fetch(revision);
+	if (row == NULL)
+		return;
+	role = migrate_script_role(row, which);
+	if (role != GetUserId())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("non-transactional revision \"%s\" must be run by its owner",
+						revision),
+				 errdetail("Its statements run at top level as the role running the migration, role \"%s\", and the revision belongs to role \"%s\".",
+						   GetUserNameFromId(GetUserId(), false), row->owner),
+				 errhint("Run the migration as role \"%s\".", row->owner)));
+}
+
+/*
  * The statements of a non-transactional revision's script, validated, for
  * a runner that executes each at top level in a transaction of its own.
  * Returns a List of MigrateStatement.
@@ -288,6 +322,8 @@ migrate_script_split(const char *sql, const char *revision, const char *which)
 	if (sql == NULL)
 		return NIL;
 	ps = parse_script(sql, revision, which);
+	if (ps->nstmts > 0)
+		check_top_level_role(revision, which);
 	for (int i = 0; i < ps->nstmts; i++)
 	{
 		MigrateStatement *ms = palloc0(sizeof(MigrateStatement));
@@ -301,22 +337,38 @@ migrate_script_split(const char *sql, const char *revision, const char *which)
 	return result;
 }
 
+/*
+ * Run one statement through SPI.  debug_query_string points at the
+ * statement's text while it runs, so that log lines and error reports show
+ * it; it is put back whatever happens, since after an error the text is
+ * freed with the run's memory and the next error report (an outer
+ * exception block may catch this one) would read it.
+ */
 static void
 run_statement(const ScriptStatement *st)
 {
 	const char *save_debug_query = debug_query_string;
-	int			rc;
 
-	debug_query_string = st->sql;
-	migrate_progress_statement(st->number, st->sql);
-	pgstat_report_activity(STATE_RUNNING, migrate_progress_activity(st->sql));
-	rc = SPI_execute(st->sql, false, 0);
-	if (rc < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("statement could not be run by migrate: %s",
-						SPI_result_code_string(rc))));
-	debug_query_string = save_debug_query;
+	PG_TRY();
+	{
+		int			rc;
+
+		debug_query_string = st->sql;
+		migrate_progress_statement(st->number, st->sql);
+		pgstat_report_activity(STATE_RUNNING,
+							   migrate_progress_activity(st->sql));
+		rc = SPI_execute(st->sql, false, 0);
+		if (rc < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("statement could not be run by migrate: %s",
+							SPI_result_code_string(rc))));
+	}
+	PG_FINALLY();
+	{
+		debug_query_string = save_debug_query;
+	}
+	PG_END_TRY();
 	pgstat_report_activity(STATE_RUNNING, save_debug_query);
 }
 

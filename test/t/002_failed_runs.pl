@@ -16,7 +16,8 @@ $node->safe_psql('postgres', q{
 CREATE EXTENSION migrate;
 CREATE ROLE deployer;
 GRANT CREATE ON SCHEMA public TO deployer;
-GRANT EXECUTE ON FUNCTION migrate_upgrade(text, boolean) TO deployer;
+GRANT migrate_deployer TO deployer;
+SET ROLE deployer;  -- a revision runs as the role that registered it
 SELECT migrate_revision('one', 'CREATE TABLE f1 (id int);', 'DROP TABLE f1;', revision => 'a1', down_revisions => '{}');
 SELECT migrate_revision('breaks', E'CREATE TABLE f2 (id int);\nSELECT 1/0;', '', revision => 'b2');
 });

@@ -28,6 +28,8 @@ CREATE DATABASE plain;
 $node->safe_psql('app', q{
 CREATE EXTENSION migrate;
 GRANT CREATE ON SCHEMA public TO deployer;
+GRANT migrate_deployer TO deployer;
+SET ROLE deployer;  -- a revision runs as the role that registered it
 SELECT migrate_revision('a', 'CREATE TABLE ta (x int)', 'DROP TABLE ta', revision => 'a1');
 SELECT migrate_revision('b', 'CREATE TABLE tb (x int)', 'DROP TABLE tb', revision => 'a2');
 SELECT migrate_revision('c', 'CREATE TABLE tc (x int)', 'DROP TABLE tc', revision => 'a3');
@@ -59,6 +61,7 @@ pass('restart with nothing to do');
 
 # a failing revision at start: server stays up, failed line, run log row
 $node->safe_psql('app', q{
+SET ROLE deployer;
 SELECT migrate_revision('d', 'CREATE TABLE td (x int)', 'DROP TABLE td', revision => 'a4');
 SELECT migrate_revision('bad', 'SELECT 1/0', 'SELECT 1', revision => 'a5');
 });

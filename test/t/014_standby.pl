@@ -24,6 +24,8 @@ CREATE DATABASE app OWNER deployer;
 $primary->safe_psql('app', q{
 CREATE EXTENSION migrate;
 GRANT CREATE ON SCHEMA public TO deployer;
+GRANT migrate_deployer TO deployer;
+SET ROLE deployer;  -- a revision runs as the role that registered it
 SELECT migrate_revision('a', 'CREATE TABLE ta (x int)', 'DROP TABLE ta', revision => 'a1', down_revisions => '{}');
 });
 

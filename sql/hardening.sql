@@ -1,0 +1,64 @@
+-- Inputs of any size: bounded messages, near-linear checks that answer
+-- cancel; replacing and re-merging revisions as a redeploy does
+CREATE EXTENSION migrate;
+\set SHOW_CONTEXT never
+
+-- a 1 MB input is echoed as a short prefix, on a character boundary
+SELECT migrate_revision('x', NULL, NULL, revision => repeat('a', 1024 * 1024));
+SELECT migrate_revision('x', NULL, NULL, revision => repeat('é', 512 * 1024));
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1', down_revisions => ARRAY[repeat('b', 1024 * 1024)]);
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1', down_revisions => '{}',
+						depends_on => ARRAY[repeat('c', 1024 * 1024)]);
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1', down_revisions => '{}',
+						branch_labels => ARRAY[repeat('d', 1024 * 1024)]);
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1',
+						down_revisions => ARRAY[repeat('e', 1024 * 1024), repeat('e', 1024 * 1024)]);
+SELECT * FROM migrate_upgrade(repeat('f', 1024 * 1024));
+SELECT * FROM migrate_show(repeat('g', 1024 * 1024));
+SELECT migrate_merge(ARRAY[repeat('h', 1024 * 1024)]);
+SELECT length(x.m) < 300 AS short_message
+  FROM (SELECT migrate_revision('x', NULL, NULL, revision => repeat('i', 1024 * 1024)) AS m) x;
+DO $$
+BEGIN
+	PERFORM migrate_revision('x', NULL, NULL, revision => repeat('i', 1024 * 1024));
+EXCEPTION WHEN invalid_parameter_value THEN
+	RAISE NOTICE 'message of % bytes', octet_length(SQLERRM);
+END
+$$;
+
+-- 100,000-element arrays are checked in well under the timeout
+SET statement_timeout = '5s';
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1',
+						down_revisions => (SELECT array_agg('p' || g) FROM generate_series(1, 100000) g) || ARRAY['p50000']);
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1', down_revisions => '{}',
+						depends_on => (SELECT array_agg('p' || g) FROM generate_series(1, 100000) g) || ARRAY['p7']);
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1', down_revisions => '{}',
+						branch_labels => (SELECT array_agg('l' || g) FROM generate_series(1, 100000) g) || ARRAY['l9']);
+SELECT migrate_revision('x', NULL, NULL, revision => 'h1',
+						down_revisions => (SELECT array_agg('p' || g) FROM generate_series(1, 100000) g));
+RESET statement_timeout;
+
+-- replacing an unapplied revision with down_revisions given
+SELECT migrate_revision('base', 'SELECT 1;', '', revision => 'h1', down_revisions => '{}');
+SELECT migrate_revision('side a', 'SELECT 2;', '', revision => 'h2', down_revisions => '{h1}');
+SELECT migrate_revision('side b', 'SELECT 3;', '', revision => 'h3', down_revisions => '{h1}');
+SELECT migrate_revision('side b, moved', 'SELECT 3;', '', revision => 'h3', down_revisions => '{h2}');
+SELECT revision, down_revisions, is_head FROM migrate_history() ORDER BY revision;
+SELECT migrate_revision('side b, back', 'SELECT 3;', '', revision => 'h3', down_revisions => '{h1}');
+SELECT revision, down_revisions, is_head FROM migrate_history() ORDER BY revision;
+
+-- a merge pushed again is a no-op, whether its parents are still heads or not
+SELECT migrate_merge(ARRAY['h2', 'h3'], 'merge', revision => 'hm');
+SELECT migrate_merge(ARRAY['h2', 'h3'], 'merge', revision => 'hm');
+SELECT migrate_merge(ARRAY['h3', 'h2'], 'merge', revision => 'hm');
+SELECT step, revision FROM migrate_upgrade('heads');
+SELECT migrate_merge(ARRAY['h2', 'h3'], 'merge', revision => 'hm');
+SELECT revision, down_revisions FROM migrate_heads();
+-- but other parents are still an error
+SELECT migrate_merge(ARRAY['h1', 'h3'], 'merge', revision => 'hm');
+SELECT migrate_merge(ARRAY['h2', 'h2'], 'merge', revision => 'hm2');
+-- and so is an identical revision registered again: a no-op
+SELECT migrate_revision('side a', 'SELECT 2;', '', revision => 'h2', down_revisions => '{h1}');
+SELECT count(*) FROM migrate_history();
+
+DROP EXTENSION migrate;

@@ -1,0 +1,250 @@
+--
+-- Lint and lock analysis: every rule with a statement that triggers it and
+-- near misses that do not (the safe alternative, and the same statement on
+-- a table created earlier in the same script or plan).
+--
+-- a test before may have left the extension installed, with revisions
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS migrate;
+CREATE EXTENSION migrate VERSION '1.2';
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, qty int,
+                     note text, code varchar(20), amount numeric(10,2),
+                     legacy text) WITH (autovacuum_enabled = off);
+CREATE TABLE customers (id bigint PRIMARY KEY, name text)
+  WITH (autovacuum_enabled = off);
+CREATE INDEX orders_note_idx ON orders (note);
+INSERT INTO customers SELECT g, 'c' FROM generate_series(1, 100) g;
+INSERT INTO orders SELECT g, g % 100 + 1, 1, 'n', 'c', 1, 'l'
+  FROM generate_series(1, 1000) g;
+ANALYZE orders, customers;
+
+CREATE FUNCTION lint(script text)
+RETURNS TABLE (stmt int, line int, rule text, severity text, lock_mode text,
+               relation text, rewrites boolean)
+LANGUAGE sql AS $$
+  SELECT statement, line, rule, severity, lock_mode, relation, rewrites
+  FROM migrate_lint_sql(script) $$;
+
+-- the whole row: live size and row estimate, message and hint
+\x on
+SELECT * FROM migrate_lint_sql('ALTER TABLE orders ADD COLUMN u uuid DEFAULT gen_random_uuid();');
+\x off
+
+-- adding-field-with-volatile-default
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN u uuid DEFAULT gen_random_uuid();');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN s serial;');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN i bigint GENERATED ALWAYS AS IDENTITY;');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN g int GENERATED ALWAYS AS (qty * 2) STORED;');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN r float8 DEFAULT 1 + random();');
+-- a function that does not exist yet: cannot know, so a warning
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN x int DEFAULT not_yet_created();');
+-- near misses: stable and constant defaults do not rewrite; a new table
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN t timestamptz DEFAULT now();');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN k int DEFAULT 0;');
+SELECT * FROM lint('CREATE TABLE fresh (id bigint); ALTER TABLE fresh ADD COLUMN u uuid DEFAULT gen_random_uuid();');
+
+-- adding-required-field
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN req int NOT NULL;');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN req int NOT NULL DEFAULT 0;');
+SELECT * FROM lint('CREATE TABLE fresh (id bigint); ALTER TABLE fresh ADD COLUMN req int NOT NULL;');
+
+-- changing-column-type
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN qty TYPE bigint;');
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN note TYPE text USING upper(note);');
+-- the table is not here: whether it rewrites cannot be told
+SELECT * FROM lint('ALTER TABLE elsewhere ALTER COLUMN qty TYPE bigint;');
+-- near misses: binary-coercible or widening changes keep the storage
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN code TYPE text;');
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN code TYPE varchar(40);');
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN amount TYPE numeric(14,2);');
+SELECT * FROM lint('CREATE TABLE fresh (qty int); ALTER TABLE fresh ALTER COLUMN qty TYPE bigint;');
+
+-- varchar-narrowing
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN code TYPE varchar(10);');
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN note TYPE varchar(200);');
+SELECT * FROM lint('CREATE TABLE fresh (code varchar(20)); ALTER TABLE fresh ALTER COLUMN code TYPE varchar(10);');
+
+-- adding-foreign-key-constraint: both tables are locked
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers;');
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;');
+SELECT * FROM lint('CREATE TABLE fresh (customer_id bigint); ALTER TABLE fresh ADD FOREIGN KEY (customer_id) REFERENCES customers;');
+-- declared with a new column, a foreign key cannot be NOT VALID
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN customer2_id bigint REFERENCES customers;');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN customer2_id bigint;
+ALTER TABLE orders ADD CONSTRAINT c2_fk FOREIGN KEY (customer2_id) REFERENCES customers NOT VALID;');
+
+-- constraint-missing-not-valid
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT qty_positive CHECK (qty > 0);');
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT qty_positive;');
+SELECT * FROM lint('CREATE TABLE fresh (qty int); ALTER TABLE fresh ADD CHECK (qty > 0);');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN qty2 int CHECK (qty2 > 0);');
+SELECT * FROM lint('CREATE TABLE fresh (id int); ALTER TABLE fresh ADD COLUMN qty2 int CHECK (qty2 > 0);');
+
+-- setting-not-null
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN note SET NOT NULL;');
+-- not validated yet: still a scan
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT note_nn CHECK (note IS NOT NULL) NOT VALID;
+ALTER TABLE orders ALTER COLUMN note SET NOT NULL;');
+-- the safe way, in one script or across revisions
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT note_nn CHECK (note IS NOT NULL) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT note_nn;
+ALTER TABLE orders ALTER COLUMN note SET NOT NULL;');
+ALTER TABLE orders ADD CONSTRAINT legacy_nn CHECK (legacy IS NOT NULL);
+SELECT * FROM lint('ALTER TABLE orders ALTER COLUMN legacy SET NOT NULL;');
+ALTER TABLE orders DROP CONSTRAINT legacy_nn;
+SELECT * FROM lint('CREATE TABLE fresh (note text); ALTER TABLE fresh ALTER COLUMN note SET NOT NULL;');
+
+-- require-concurrent-index-creation
+SELECT * FROM lint('CREATE INDEX ON orders (qty);');
+SELECT * FROM lint('CREATE INDEX CONCURRENTLY ON orders (qty);');
+SELECT * FROM lint('CREATE TABLE fresh (qty int); CREATE INDEX ON fresh (qty);');
+
+-- require-concurrent-index-deletion
+SELECT * FROM lint('DROP INDEX orders_note_idx;');
+SELECT * FROM lint('DROP INDEX CONCURRENTLY orders_note_idx;');
+SELECT * FROM lint('CREATE TABLE fresh (qty int); CREATE INDEX fresh_qty ON fresh (qty); DROP INDEX fresh_qty;');
+
+-- renaming-column and renaming-table
+SELECT * FROM lint('ALTER TABLE orders RENAME COLUMN note TO remark;');
+SELECT * FROM lint('ALTER TABLE orders RENAME TO purchases;');
+SELECT * FROM lint('CREATE TABLE fresh (note text); ALTER TABLE fresh RENAME COLUMN note TO remark; ALTER TABLE fresh RENAME TO fresher; ALTER TABLE fresher ADD COLUMN u uuid DEFAULT gen_random_uuid();');
+
+-- adding-unique-constraint
+SELECT * FROM lint('ALTER TABLE customers ADD CONSTRAINT customers_name_key UNIQUE (name);');
+SELECT * FROM lint('ALTER TABLE orders ADD COLUMN ext bigint UNIQUE;');
+SELECT * FROM lint('ALTER TABLE customers ADD CONSTRAINT customers_name_key UNIQUE USING INDEX customers_name_idx;');
+SELECT * FROM lint('CREATE TABLE fresh (id bigint); ALTER TABLE fresh ADD PRIMARY KEY (id);');
+
+-- vacuum-full and cluster
+SELECT * FROM lint('VACUUM FULL orders;');
+SELECT * FROM lint('CLUSTER orders USING orders_pkey;');
+SELECT * FROM lint('VACUUM orders;');
+SELECT * FROM lint('CREATE TABLE fresh (id bigint PRIMARY KEY); CLUSTER fresh USING fresh_pkey;');
+
+-- int-primary-key: applies to new tables too (that is when it is cheap to fix)
+SELECT * FROM lint('CREATE TABLE t_int (id int PRIMARY KEY);');
+SELECT * FROM lint('CREATE TABLE t_serial (id serial, PRIMARY KEY (id));');
+CREATE TABLE small_keyed (id int NOT NULL);
+SELECT * FROM lint('ALTER TABLE small_keyed ADD PRIMARY KEY (id);');
+SELECT * FROM lint('CREATE TABLE t_big (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);');
+SELECT * FROM lint('CREATE TABLE t_int (id int, code int PRIMARY KEY);') WHERE rule = 'int-primary-key';
+SELECT created_in_plan FROM migrate_lint_sql('CREATE TABLE fresh (x int); ALTER TABLE fresh ADD COLUMN id int PRIMARY KEY;');
+
+-- dropping-column and dropping-table
+SELECT * FROM lint('ALTER TABLE orders DROP COLUMN legacy;');
+SELECT * FROM lint('DROP TABLE customers;');
+SELECT * FROM lint('CREATE TABLE fresh (x int, y int); ALTER TABLE fresh DROP COLUMN y; DROP TABLE fresh;');
+
+-- missing-lock-timeout: only when the runner's own lock_timeout is off
+SELECT * FROM lint('ALTER TABLE orders DROP COLUMN legacy;') WHERE rule = 'missing-lock-timeout';
+SET migrate.lock_timeout = 0;
+SELECT * FROM lint('ALTER TABLE orders DROP COLUMN legacy; ALTER TABLE orders RENAME COLUMN note TO remark;');
+SELECT * FROM lint('SET lock_timeout = ''2s''; ALTER TABLE orders DROP COLUMN legacy;');
+SELECT * FROM lint('SET lock_timeout = 0; ALTER TABLE orders DROP COLUMN legacy;') WHERE rule = 'missing-lock-timeout';
+SELECT * FROM lint('CREATE INDEX CONCURRENTLY ON orders (qty);');
+RESET migrate.lock_timeout;
+
+-- a SET search_path in the script applies to the names after it (generated
+-- scripts begin with one), and not beyond the script
+CREATE SCHEMA lint_s;
+CREATE TABLE lint_s.stock (id bigint, qty int) WITH (autovacuum_enabled = off);
+SELECT rule, relation, total_size IS NOT NULL AS live FROM migrate_lint_sql('CREATE INDEX ON stock (qty);');
+SELECT rule, relation, total_size IS NOT NULL AS live FROM migrate_lint_sql('SET LOCAL search_path = lint_s; CREATE INDEX ON stock (qty);');
+SELECT rule, relation, total_size IS NOT NULL AS live FROM migrate_lint_sql('SET search_path = lint_s; RESET search_path; CREATE INDEX ON stock (qty);');
+SHOW search_path;
+DROP SCHEMA lint_s CASCADE;
+
+-- lock modes come from AlterTableGetLockLevel(): the strongest of the commands
+SELECT rule, lock_mode FROM migrate_lint_sql('ALTER TABLE orders ADD CONSTRAINT c_fk FOREIGN KEY (customer_id) REFERENCES customers, ADD CONSTRAINT q CHECK (qty > 0);');
+
+-- live size: under migrate.lint_small_table, findings whose lock lasts as
+-- long as the work on the table are only info; renames are not size-bound
+SET migrate.lint_small_table = '1MB';
+SELECT * FROM lint('CREATE INDEX ON orders (qty); ALTER TABLE orders RENAME COLUMN note TO remark;');
+SELECT message FROM migrate_lint_sql('CREATE INDEX ON orders (qty);');
+SET migrate.lint_small_table = '100kB';
+SELECT * FROM lint('CREATE INDEX ON orders (qty);');
+RESET migrate.lint_small_table;
+
+-- suppression: before the statement, for named rules or all, or for the file
+SELECT * FROM lint('-- migrate-lint: ignore require-concurrent-index-creation
+CREATE INDEX ON orders (qty);
+CREATE INDEX ON orders (amount);');
+SELECT * FROM lint('/* migrate-lint: ignore */ ALTER TABLE orders ADD COLUMN s serial;');
+SELECT * FROM lint('-- migrate-lint: ignore dropping-table
+CREATE INDEX ON orders (qty);');
+SELECT * FROM lint('CREATE INDEX ON orders (qty);
+ALTER TABLE orders DROP COLUMN legacy;
+-- migrate-lint: ignore-file require-concurrent-index-creation, dropping-column');
+SELECT * FROM lint('-- migrate-lint: ignore-file
+DROP TABLE customers;');
+
+-- statement numbers count a BEGIN/COMMIT wrapper; lines are the keyword's
+SELECT * FROM lint('BEGIN;
+
+-- a comment
+ALTER TABLE orders
+  RENAME COLUMN note TO remark;
+COMMIT;');
+
+-- errors
+SELECT * FROM migrate_lint_sql(NULL);
+SELECT * FROM migrate_lint_sql('ALTER TABLE orders ADD COLUMN;');
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_lint_sql(NULL);
+SELECT * FROM migrate_lint_sql('ALTER TABLE orders ADD COLUMN;');
+\set VERBOSITY default
+
+-- migrate_lint(): the pending plan, in execution order, carrying what
+-- earlier revisions created
+SELECT migrate_revision('create', 'CREATE TABLE items (id bigint PRIMARY KEY, qty int);',
+  'DROP TABLE items;', revision => 'l1', down_revisions => '{}');
+SELECT migrate_revision('index', 'CREATE INDEX ON items (qty);
+ALTER TABLE items ALTER COLUMN qty TYPE bigint;', 'DROP INDEX items_qty_idx;', revision => 'l2');
+SELECT migrate_revision('orders', 'ALTER TABLE orders ADD CONSTRAINT q_pos CHECK (qty > 0);
+CREATE INDEX ON orders (qty);', 'ALTER TABLE orders DROP CONSTRAINT q_pos; DROP INDEX orders_qty_idx;', revision => 'l3');
+SELECT revision, statement, line, rule, severity, lock_mode, relation, rewrites, created_in_plan FROM migrate_lint();
+SELECT revision, rule FROM migrate_lint('l2');
+SELECT count(*) FROM migrate_upgrade('l1');
+-- once applied, items is no longer new
+SELECT revision, statement, rule, relation, created_in_plan FROM migrate_lint('l2');
+SELECT * FROM migrate_lint('nonesuch');
+SELECT * FROM migrate_lint(NULL);
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_lint('nonesuch');
+\set VERBOSITY default
+
+-- the gate: migrate.lint_fail_on refuses scripts at registration
+SET migrate.lint_fail_on = 'error';
+SELECT migrate_revision('gate', 'CREATE INDEX ON orders (amount);', '', revision => 'g1');
+\set VERBOSITY sqlstate
+SELECT migrate_revision('gate', 'CREATE INDEX ON orders (amount);', '', revision => 'g1');
+\set VERBOSITY default
+SELECT count(*) FROM migrate.revision WHERE id = 'g1';
+-- warnings pass at "error", fail at "warning"
+SELECT migrate_revision('gate', 'ALTER TABLE orders RENAME COLUMN legacy TO old;', '', revision => 'g1');
+SET migrate.lint_fail_on = 'warning';
+SELECT migrate_revision('gate', 'ALTER TABLE orders DROP COLUMN legacy;', '', revision => 'g2');
+-- suppressed findings pass
+SELECT migrate_revision('gate', '-- migrate-lint: ignore dropping-column
+ALTER TABLE orders DROP COLUMN legacy;', '', revision => 'g2');
+SET migrate.lint_fail_on = 'off';
+SELECT migrate_revision('gate', 'CREATE INDEX ON orders (amount);', '', revision => 'g3');
+-- pushed again unchanged once the gate is on: not a new script
+SET migrate.lint_fail_on = 'error';
+SELECT migrate_revision('gate, again', 'CREATE INDEX ON orders (amount);', '', revision => 'g3');
+-- changed: judged again
+SELECT migrate_revision('gate', 'CREATE INDEX ON orders (amount, qty);', '', revision => 'g3');
+SELECT upgrade FROM migrate.revision WHERE id = 'g3';
+SET migrate.lint_fail_on = 'sometimes';
+RESET migrate.lint_fail_on;
+
+SELECT count(*) FROM migrate_downgrade('base');
+DROP TABLE orders, customers, small_keyed;
+DROP FUNCTION lint(text);
+DROP EXTENSION migrate;

@@ -1,0 +1,76 @@
+--
+-- migrate_lint_measure(): the pending upgrade run for real, statement by
+-- statement, with the locks each statement took and the relations it
+-- rewrote; then everything is rolled back.
+--
+-- a test before may have left the extension installed, with revisions
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS migrate;
+CREATE EXTENSION migrate VERSION '1.2';
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+CREATE TABLE m_orders (id bigint PRIMARY KEY, qty int, note text)
+  WITH (autovacuum_enabled = off);
+CREATE TABLE m_customers (id bigint PRIMARY KEY) WITH (autovacuum_enabled = off);
+INSERT INTO m_orders SELECT g, 1, 'n' FROM generate_series(1, 100) g;
+INSERT INTO m_customers VALUES (1);
+
+SELECT migrate_revision('create', 'CREATE TABLE m_new (id bigint, qty int);
+CREATE INDEX m_new_qty ON m_new (qty);', 'DROP TABLE m_new;',
+  revision => 'm1', down_revisions => '{}');
+SELECT migrate_revision('retype', 'ALTER TABLE m_orders ALTER COLUMN qty TYPE bigint;
+ALTER TABLE m_orders ADD COLUMN c int DEFAULT 0;
+ALTER TABLE m_new ALTER COLUMN qty TYPE text;', '', revision => 'm2');
+SELECT migrate_revision('index', 'CREATE INDEX m_orders_note ON m_orders (note);
+ALTER TABLE m_customers ADD CONSTRAINT c_pos CHECK (id > 0) NOT VALID;
+ALTER TABLE m_customers VALIDATE CONSTRAINT c_pos;
+SELECT count(*) FROM m_orders;', '', revision => 'm3');
+
+-- rewritten: m_orders and its index by the type change (measured, not
+-- guessed), and m_new although it was created in the same plan.  Locks last
+-- until the transaction ends, so a statement shows only the locks it added:
+-- statement 2 of m2 needed nothing m2's statement 1 did not already hold,
+-- and the SHARE lock of m3's CREATE INDEX on m_orders was held since m2
+SELECT * FROM migrate_lint_measure();
+-- what the lint predicted for the same plan
+SELECT revision, statement, rule, lock_mode, rewrites FROM migrate_lint();
+
+-- nothing was kept
+SELECT to_regclass('m_new') IS NULL AS no_m_new,
+       format_type(atttypid, atttypmod) AS qty_type
+  FROM pg_attribute WHERE attrelid = 'm_orders'::regclass AND attname = 'qty';
+SELECT count(*) FROM migrate.version;
+SELECT count(*) FROM pg_constraint WHERE conname = 'c_pos';
+
+-- a target; then what is already applied is not run again
+SELECT revision, statement, relation, lock_mode FROM migrate_lint_measure('m1');
+SELECT count(*) FROM migrate_upgrade('m1');
+-- m_new existed before the run: the type change rebuilds its index, which
+-- drops the old one
+SELECT revision, statement, relation, lock_mode, rewritten FROM migrate_lint_measure('m2');
+
+-- a failing statement: its error, with the statement named, and nothing kept
+SELECT migrate_revision('broken', 'CREATE TABLE m_tmp (x int);
+ALTER TABLE m_orders ADD CONSTRAINT impossible CHECK (qty < 0);', '', revision => 'm4');
+\set SHOW_CONTEXT always
+SELECT * FROM migrate_lint_measure();
+\set SHOW_CONTEXT never
+SELECT to_regclass('m_tmp') IS NULL AS no_m_tmp;
+
+-- non-transactional revisions cannot run inside the measuring transaction
+SELECT migrate_revision('concurrent', 'CREATE INDEX CONCURRENTLY m_c ON m_orders (qty);', '',
+  revision => 'm5', down_revisions => '{m1}', transactional => false);
+SELECT * FROM migrate_lint_measure('m5');
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_lint_measure('m5');
+SELECT * FROM migrate_lint_measure('nonesuch');
+\set VERBOSITY default
+
+-- it runs scripts: not for PUBLIC
+SELECT has_function_privilege('public', 'migrate_lint_measure(text)', 'EXECUTE') AS public_may_measure,
+       has_function_privilege('public', 'migrate_lint(text)', 'EXECUTE') AS public_may_lint;
+
+SELECT count(*) FROM migrate_downgrade('base');
+DROP TABLE m_orders, m_customers;
+DROP EXTENSION migrate;
