@@ -1,4 +1,4 @@
--- known: issue7-d5
+-- fixed: issue7-d5 (by the core merge)
 -- Replacing an unapplied revision while passing down_revisions: replace_revision
 -- calls list_concat_unique on lists of C strings, and equal() on a
 -- non-Node raises XX000 "unrecognized node type" (src/register.c).

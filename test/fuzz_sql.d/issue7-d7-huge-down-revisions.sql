@@ -1,4 +1,4 @@
--- known: issue7-d7
+-- fixed: issue7-d7 (migrate_revision part, by the core merge)
 -- statement_timeout: 1000
 -- 100,000 down_revisions: the duplicate check is quadratic and never calls
 -- CHECK_FOR_INTERRUPTS, so a 1 s statement_timeout fires after 10+ s.
