@@ -24,7 +24,9 @@ OBJS = \
 	src/lint_rules.o \
 	src/lint_alter.o \
 	src/lint_live.o \
-	src/lint_measure.o
+	src/lint_measure.o \
+	src/push.o \
+	src/forget.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)
@@ -43,7 +45,28 @@ PROVE_TESTS = test/t/*.pl
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# PGXS builds JIT bitcode with the clang the server was configured with;
+# where that clang is not installed, build without bitcode instead of
+# stopping with "Error 127" (the bitcode only lets JIT inline our code).
+# pgxs.mk tests with_llvm as it is read, so decide before including it.
+PG_CLANG ?= $(shell sed -n 's/^CLANG[[:space:]]*=[[:space:]]*//p' $(dir $(PGXS))../Makefile.global)
+ifeq ($(shell command -v $(firstword $(PG_CLANG)) 2>/dev/null),)
+override with_llvm = no
+endif
+
 include $(PGXS)
+
+# The client program, built and installed with the extension, as contrib
+# builds its programs: one kind of thing per Makefile.
+all: pg_migrate-all
+install: pg_migrate-install
+installdirs: pg_migrate-installdirs
+uninstall: pg_migrate-uninstall
+clean: pg_migrate-clean
+.PHONY: pg_migrate-all pg_migrate-install pg_migrate-installdirs pg_migrate-uninstall pg_migrate-clean
+pg_migrate-all pg_migrate-install pg_migrate-installdirs pg_migrate-uninstall pg_migrate-clean:
+	$(MAKE) -C pg_migrate PG_CONFIG=$(PG_CONFIG) $(patsubst pg_migrate-%,%,$@)
 
 # Standalone build of the pure graph module: unit tests and fuzz harness.
 .PHONY: graphcheck

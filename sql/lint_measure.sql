@@ -67,6 +67,23 @@ SELECT * FROM migrate_lint_measure('m5');
 SELECT * FROM migrate_lint_measure('nonesuch');
 \set VERBOSITY default
 
+-- migrate_upgrade(..., dry_run => true) measures too: a NOTICE per
+-- statement with the locks it took and what it rewrote, then rolls back
+SELECT step, revision FROM migrate_upgrade('m2', dry_run => true);
+SELECT revision FROM migrate_current();
+
+-- scripts run as their owner here too: a caller who is not a member of
+-- the revision's owner cannot measure it
+CREATE ROLE regress_measure_dep;
+GRANT EXECUTE ON FUNCTION migrate_lint_measure(text) TO regress_measure_dep;
+SET ROLE regress_measure_dep;
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_lint_measure('m2');
+\set VERBOSITY default
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION migrate_lint_measure(text) FROM regress_measure_dep;
+DROP ROLE regress_measure_dep;
+
 -- it runs scripts: not for PUBLIC
 SELECT has_function_privilege('public', 'migrate_lint_measure(text)', 'EXECUTE') AS public_may_measure,
        has_function_privilege('public', 'migrate_lint(text)', 'EXECUTE') AS public_may_lint;

@@ -26,6 +26,7 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
+#include "lint.h"
 #include "migrate.h"
 #include "runner.h"
 
@@ -275,6 +276,28 @@ execute_recording_failure(MigrateOperation op, const char *target,
 	return results;
 }
 
+/*
+ * A dry run, measured: each statement's NOTICE says which relation locks it
+ * took and which relations it rewrote (lint_measure.c).
+ */
+static List *
+execute_measured(MigrateOperation op, const char *target)
+{
+	List	   *volatile results = NIL;
+
+	migrate_measure_dry_run_begin();
+	PG_TRY();
+	{
+		results = execute_recording_failure(op, target, false, true, NULL);
+	}
+	PG_FINALLY();
+	{
+		migrate_measure_dry_run_end();
+	}
+	PG_END_TRY();
+	return results;
+}
+
 static Datum
 run_operation(FunctionCallInfo fcinfo, MigrateOperation op)
 {
@@ -283,7 +306,10 @@ run_operation(FunctionCallInfo fcinfo, MigrateOperation op)
 	List	   *results;
 
 	migrate_init_srf(fcinfo, false);
-	results = execute_recording_failure(op, target, false, dry_run, NULL);
+	if (dry_run)
+		results = execute_measured(op, target);
+	else
+		results = execute_recording_failure(op, target, false, false, NULL);
 	return_step_results(fcinfo, results);
 	return (Datum) 0;
 }

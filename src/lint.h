@@ -98,6 +98,8 @@ extern void migrate_lint_init(void);
 extern void migrate_lint_script(LintState *ls, const char *sql,
 								const char *revision);
 extern void migrate_lint_enforce(const char *sql, const char *revision);
+extern void migrate_measure_dry_run_begin(void);
+extern void migrate_measure_dry_run_end(void);
 extern const char *migrate_lint_severity_name(LintSeverity s);
 
 /* lint_rules.c */

@@ -25,6 +25,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
@@ -36,6 +37,7 @@
 #include "compat.h"
 #include "lint.h"
 #include "migrate.h"
+#include "script.h"
 
 PG_FUNCTION_INFO_V1(migrate_lint_measure);
 
@@ -56,6 +58,7 @@ typedef struct MeasureCtx
 	int			statement;
 	int			line;
 	MemoryContext cxt;			/* survives the subtransaction */
+	StringInfo	notice;			/* dry run: what this statement did */
 } MeasureCtx;
 
 /* relfilenode of every relation, before anything runs */
@@ -101,6 +104,20 @@ put_row(MeasureCtx *mc, const char *name, LOCKMODE mode, bool rewritten)
 {
 	Datum		values[6];
 	bool		nulls[6] = {0};
+
+	if (mc->notice != NULL)
+	{
+		if (mc->notice->len > 0)
+			appendStringInfoString(mc->notice, ", ");
+		if (mode != NoLock)
+			appendStringInfo(mc->notice, "%s on %s",
+							 GetLockmodeName(DEFAULT_LOCKMETHOD, mode), name);
+		if (mode != NoLock && rewritten)
+			appendStringInfoString(mc->notice, " (rewritten)");
+		else if (rewritten)
+			appendStringInfo(mc->notice, "rewrote %s", name);
+		return;
+	}
 
 	values[0] = CStringGetTextDatum(mc->revision);
 	values[1] = Int32GetDatum(mc->statement);
@@ -253,6 +270,51 @@ measure_script(MeasureCtx *mc, const char *sql)
 		record_statement(mc);
 	}
 	mc->statement = 0;
+}
+
+/*
+ * The measured dry run: migrate_upgrade(..., dry_run => true) and
+ * migrate_downgrade(..., dry_run => true) report, after each statement, the
+ * relation locks it newly took and the relations whose storage it
+ * rewrote, as a NOTICE.  The run itself rolls everything back.
+ */
+static MeasureCtx *dry_run_measure = NULL;
+
+static void
+dry_run_statement(const char *revision, int number, int line)
+{
+	MeasureCtx *mc = dry_run_measure;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	mc->notice = &buf;
+	mc->revision = revision;
+	record_statement(mc);
+	mc->notice = NULL;
+	ereport(NOTICE,
+			(errmsg("dry run: revision \"%s\", statement %d, line %d: %s",
+					revision, number, line,
+					buf.len > 0 ? buf.data : "no new relation lock, nothing rewritten")));
+	pfree(buf.data);
+}
+
+void
+migrate_measure_dry_run_begin(void)
+{
+	MeasureCtx *mc = palloc0(sizeof(MeasureCtx));
+
+	mc->cxt = CurrentMemoryContext;
+	snapshot_relations(mc);
+	record_statement(mc);		/* what we already hold is not news */
+	dry_run_measure = mc;
+	migrate_statement_hook = dry_run_statement;
+}
+
+void
+migrate_measure_dry_run_end(void)
+{
+	migrate_statement_hook = NULL;
+	dry_run_measure = NULL;
 }
 
 /*

@@ -1115,6 +1115,21 @@ stamp_step(Rows *rows, MgStep *step, const int *from, int nfrom, int to,
 	finish_step(rows, step);
 }
 
+static bool
+ints_has(const MgInts *a, int x)
+{
+	for (int i = 0; i < a->n; i++)
+		if (a->v[i] == x)
+			return true;
+	return false;
+}
+
+/*
+ * target may name several revisions separated by spaces, as `alembic stamp
+ * a b` does (no symbol contains white space): the version rows in lineage
+ * with any of them are filtered, and each destination is stamped in turn
+ * against those rows that lie above or below it.
+ */
 bool
 mg_plan_stamp(const MgGraph *g, const char *const *current, int ncurrent,
 			  const char *target, bool purge, MgPlan *plan, MgError *err)
@@ -1123,11 +1138,16 @@ mg_plan_stamp(const MgGraph *g, const char *const *current, int ncurrent,
 	MgInts		filtered = {0};
 	MgInts		dests = {0};
 	MgInts		steps = {0};
+	MgInts		todo = {0};
 	MgMark	   *anc = mg_mark_new(g);
 	MgMark	   *desc = mg_mark_new(g);
 	Rows		maint;
 	MgStep	   *out;
 	int			nout = 0;
+	int			ntargets = 0;
+	char	   *list;
+	char	   *tok;
+	char	   *save = NULL;
 	int			i,
 				j;
 
@@ -1145,14 +1165,31 @@ mg_plan_stamp(const MgGraph *g, const char *const *current, int ncurrent,
 		steps = rows;
 		rows = none;
 	}
-	if (!mg_filter_for_lineage(g, rows.v, rows.n, target, true, &filtered,
-							   err) ||
-		!mg_get_revisions(g, target, &dests, err))
+	list = mg_strdup(target);
+	for (tok = strtok_r(list, " ", &save); tok != NULL;
+		 tok = strtok_r(NULL, " ", &save))
 	{
-		if (err->code == MG_ERR_MULTIPLE_HEADS)
-			err->hint = mg_strdup("Name a single target revision to stamp.");
-		return false;
+		MgInts		f = {0};
+		MgInts		d = {0};
+
+		ntargets++;
+		if (!mg_filter_for_lineage(g, rows.v, rows.n, tok, true, &f, err) ||
+			!mg_get_revisions(g, tok, &d, err))
+		{
+			if (err->code == MG_ERR_MULTIPLE_HEADS)
+				err->hint = mg_strdup("Name a single target revision to stamp.");
+			return false;
+		}
+		for (i = 0; i < f.n; i++)
+			if (!ints_has(&filtered, f.v[i]))
+				mg_ints_push(&filtered, f.v[i]);
+		for (i = 0; i < d.n; i++)
+			if (!ints_has(&dests, d.v[i]))
+				mg_ints_push(&dests, d.v[i]);
 	}
+	if (ntargets == 0)
+		return mg_set_error(err, MG_ERR_SYNTAX, NULL, NULL,
+							"stamp target \"%s\" names no revision", target);
 	if (dests.n == 0)
 		mg_ints_push(&dests, MG_REV_NONE);
 
@@ -1184,17 +1221,20 @@ mg_plan_stamp(const MgGraph *g, const char *const *current, int ncurrent,
 						   false, true);
 			continue;
 		}
-		for (j = 0; j < filtered.n; j++)
-			if (filtered.v[j] == dest)
-				break;
-		if (j < filtered.n)
+		if (ints_has(&filtered, dest))
 			continue;			/* already a row */
 		mg_descendants(g, &dest, 1, true, desc, NULL);
 		mg_ancestors(g, &dest, 1, true, anc, NULL);
+		todo.n = 0;
 		for (j = 0; j < filtered.n; j++)
 		{
-			above |= MG_MARKED(desc, filtered.v[j]);
-			below |= MG_MARKED(anc, filtered.v[j]);
+			bool		is_above = MG_MARKED(desc, filtered.v[j]);
+			bool		is_below = MG_MARKED(anc, filtered.v[j]);
+
+			above |= is_above;
+			below |= is_below;
+			if (is_above || is_below)
+				mg_ints_push(&todo, filtered.v[j]);
 		}
 		if (above && below)
 			return mg_set_error(err, MG_ERR_STATE,
@@ -1202,8 +1242,12 @@ mg_plan_stamp(const MgGraph *g, const char *const *current, int ncurrent,
 								"Stamp the branches one at a time.",
 								"cannot stamp revision \"%s\" over the current revisions",
 								g->revs[dest].id);
-		if (above || below)
+		/* one target: every filtered row is in its lineage (Alembic 1.8) */
+		if (ntargets == 1 && (above || below))
 			stamp_step(&maint, &out[nout++], filtered.v, filtered.n, dest,
+					   below, false);
+		else if (above || below)
+			stamp_step(&maint, &out[nout++], todo.v, todo.n, dest,
 					   below, false);
 		else
 			stamp_step(&maint, &out[nout++], NULL, 0, dest, true, true);

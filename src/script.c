@@ -58,6 +58,8 @@ typedef struct ParsedScript
 	bool		wrapped;		/* first is BEGIN and last is COMMIT */
 } ParsedScript;
 
+migrate_statement_hook_type migrate_statement_hook = NULL;
+
 /* What error context callbacks need to know */
 typedef struct ScriptErrorContext
 {
@@ -406,6 +408,8 @@ migrate_script_run(const char *sql, const char *revision, const char *which)
 		ectx.stmt = st;
 		ectx.source = st->sql;
 		run_statement(st);
+		if (migrate_statement_hook)
+			migrate_statement_hook(revision, st->number, st->line);
 	}
 	SPI_finish();
 

@@ -24,6 +24,14 @@ extern void migrate_script_validate(const char *sql, const char *revision,
 									const char *which, bool transactional);
 extern List *migrate_script_split(const char *sql, const char *revision,
 								  const char *which);
+/*
+ * Called after each statement migrate_script_run ran successfully, when set
+ * (the measured dry run sets it; lint_measure.c).
+ */
+typedef void (*migrate_statement_hook_type) (const char *revision,
+											 int number, int line);
+extern migrate_statement_hook_type migrate_statement_hook;
+
 extern void migrate_script_run(const char *sql, const char *revision,
 							   const char *which);
 extern char *migrate_script_offline(const char *sql, const char *revision,

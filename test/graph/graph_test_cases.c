@@ -603,6 +603,24 @@ test_performance(void)
 }
 
 static void
+test_stamp_several(void)
+{
+	/* alembic stamp a b: several targets, given as one space-separated one */
+	MgGraph    *g = G("a b:a c1:b#c1branch d1:c1 c2:b#c2branch d2:c2");
+
+	TEST("stamp_several");
+	expect_plan(g, STAMP, "", "d1 d2", "=d1 =d1,d2", "d1 d2");
+	expect_plan(g, STAMP, "b", "c1 c2", "=c1 =c1,c2", "c1 c2");
+	expect_plan(g, STAMP, "d1 d2", "c1 c2", "=c1,d2 =c1,c2", "c1 c2");
+	expect_plan(g, STAMP, "d1 d2", "d1 d2", "", "d1 d2");
+	expect_plan(g, STAMP, "d1", "d1 c2", "=d1,c2", "d1 c2");
+	/* the same target twice stamps it once */
+	expect_plan(g, STAMP, "", "d1 d1", "=d1", "d1");
+	expect_error(g, STAMP, "", "d1 zzz", MG_ERR_UNDEFINED, NULL);
+	expect_error(g, STAMP, "", "d1 head", MG_ERR_MULTIPLE_HEADS, NULL);
+}
+
+static void
 run_all_tests(void)
 {
 	test_linear();
@@ -625,5 +643,6 @@ run_all_tests(void)
 	test_applied_set();
 	test_targets_misc();
 	test_step_messages();
+	test_stamp_several();
 	test_performance();
 }
