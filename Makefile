@@ -15,7 +15,12 @@ OBJS = \
 	src/diff.o \
 	src/diff_rename.o \
 	src/shadow.o \
+	src/locks.o \
+	src/dirty.o \
 	src/runner.o \
+	src/each.o \
+	src/jobs.o \
+	src/dropguard.o \
 	src/progress.o \
 	src/worker.o \
 	src/failrec.o \
@@ -37,7 +42,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-f
 
 REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure
 
-ISOLATION = concurrent_upgrade register_serializable lock_order lint_blockers
+ISOLATION = concurrent_upgrade register_serializable lock_order lint_blockers runner_lock_order
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
 
 TAP_TESTS = 1

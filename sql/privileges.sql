@@ -77,7 +77,9 @@ RESET ROLE;
 SELECT * FROM migrate_upgrade('p2');
 SELECT * FROM migrate_upgrade('p2', dry_run => true);
 CALL migrate_upgrade_each('p2');
-SELECT migrate_wait(migrate_upgrade_async('p2'), '60 s');
+-- a job starts when the transaction that submits it commits
+SELECT migrate_upgrade_async('p2') AS job \gset
+SELECT migrate_wait(:job, '60 s');
 SELECT state, error FROM migrate_jobs ORDER BY job_id DESC LIMIT 1;
 SET ROLE regress_priv_owner;
 SELECT * FROM migrate_upgrade('p2');
@@ -106,7 +108,9 @@ SET ROLE regress_priv_deployer;
 SELECT migrate_revision('escalate at top level', 'ALTER ROLE regress_priv_deployer SUPERUSER;', '',
 						revision => 'p2n', down_revisions => '{p1}', transactional => false);
 RESET ROLE;
-SELECT migrate_wait(migrate_upgrade_async('p2n'), '60 s');
+-- a job starts when the transaction that submits it commits
+SELECT migrate_upgrade_async('p2n') AS job \gset
+SELECT migrate_wait(:job, '60 s');
 SELECT state, error FROM migrate_jobs ORDER BY job_id DESC LIMIT 1;
 SELECT rolname, rolsuper FROM pg_roles WHERE rolname = 'regress_priv_deployer';
 
@@ -120,7 +124,9 @@ SELECT * FROM migrate_upgrade('p3');
 SELECT * FROM migrate_upgrade('p3', dry_run => true);
 \set VERBOSITY default
 CALL migrate_upgrade_each('p3');
-SELECT migrate_wait(migrate_upgrade_async('p3'), '60 s');
+-- a job starts when the transaction that submits it commits
+SELECT migrate_upgrade_async('p3') AS job \gset
+SELECT migrate_wait(:job, '60 s');
 SELECT state, error FROM migrate_jobs ORDER BY job_id DESC LIMIT 1;
 -- nor change it so that it runs as the deployer
 SELECT migrate_revision('superuser only', 'SELECT 1;', '', revision => 'p3', down_revisions => '{p1}');

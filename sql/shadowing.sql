@@ -143,7 +143,9 @@ SELECT step, revision FROM migrate_downgrade('sh1');
 SELECT revision FROM migrate_stamp('sh1', purge => true);
 CALL migrate_upgrade_each('heads');
 CALL migrate_downgrade_each('sh1');
-SELECT migrate_wait(migrate_upgrade_async('heads'), '60 s');
+-- a job starts when the transaction that submits it commits
+SELECT migrate_upgrade_async('heads') AS job \gset
+SELECT migrate_wait(:job, '60 s');
 SELECT count(*) > 0 AS has_jobs FROM migrate_jobs;
 SELECT count(*) >= 0 AS progress FROM migrate_progress;
 SELECT migrate_check();

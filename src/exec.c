@@ -18,10 +18,9 @@
  *
  * Layer: one-step execution, above catalog access (catalog.c), script.c
  * and the pure graph core; below the operations (runner.c, worker.c) and
- * the SQL-callable layer.  Still reaching up into runner.h for the lock
- * retry settings and backoff, the dirty mark and the failed-run capture:
- * those move down into files of their own with the operations work
- * (locks.c, dirty.c).
+ * the SQL-callable layer.  The lock retry settings and backoff (locks.c),
+ * the dirty mark (dirty.c) and the failed-run capture (failrec.c) sit at
+ * catalog level below it.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,8 +34,10 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "dirty.h"
+#include "failrec.h"
+#include "locks.h"
 #include "migrate.h"
-#include "runner.h"
 
 static void
 check_target(const char *target)

@@ -1,7 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * failrec.c
- *	  Recording runs that failed inside their caller's transaction.
+ *	  Recording failed runs: in the current transaction, and runs that
+ *	  failed inside their caller's transaction.
+ *
+ * Catalog level: the one-step executor (exec.c) and the operations layer
+ * (runner.c, worker.c) call it; it reaches only down.
  *
  * SELECT migrate_upgrade() is one unit with its caller's transaction: when a
  * script fails, everything the run wrote rolls back, its rows in
@@ -44,7 +48,7 @@
 #include "utils/snapmgr.h"
 
 #include "migrate.h"
-#include "runner.h"
+#include "failrec.h"
 
 PGDLLEXPORT void migrate_failure_worker_main(Datum main_arg);
 
@@ -250,6 +254,12 @@ migrate_failure_worker_main(Datum main_arg)
 
 	/* yield to anyone holding our tables (DROP EXTENSION) within 100 ms */
 	SetConfigOption("lock_timeout", "100", PGC_USERSET, PGC_S_SESSION);
+	/*
+	 * As a superuser, immune to ALTER DATABASE/ROLE ... SET search_path: only
+	 * pg_catalog, then the (empty) temporary schema.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+					PGC_S_SESSION);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -263,4 +273,51 @@ migrate_failure_worker_main(Datum main_arg)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	proc_exit(0);
+}
+
+/*
+ * Record a failed run in the current transaction: update the run's row if
+ * it was committed as running, else add one (a single-transaction run's own
+ * row went away with its transaction).
+ */
+void
+migrate_record_failed_run(int64 run_id, const char *operation,
+						  const char *target, int steps, const char *error)
+{
+	Oid			save_userid;
+	int			save_sec;
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	const char *appname = GetConfigOption("application_name", true, false);
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	migrate_catalog_enter(&save_userid, &save_sec);
+	SPI_connect();
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(steps);
+	values[2] = CStringGetTextDatum(error ? error : "");
+	if (run_id > 0)
+		migrate_spi_exec(SPI_OK_UPDATE,
+						 "UPDATE migrate.run SET status = 'failed', steps = $2,"
+						 " error = $3, finished_at = pg_catalog.clock_timestamp()"
+						 " WHERE run_id OPERATOR(pg_catalog.=) $1",
+						 3, (Oid[]) {INT8OID, INT4OID, TEXTOID}, values, NULL);
+	else
+	{
+		values[0] = CStringGetTextDatum(operation);
+		values[3] = target ? CStringGetTextDatum(target) : (Datum) 0;
+		nulls[3] = target ? ' ' : 'n';
+		values[4] = DirectFunctionCall1(namein, CStringGetDatum(caller));
+		values[5] = appname ? CStringGetTextDatum(appname) : (Datum) 0;
+		nulls[5] = appname ? ' ' : 'n';
+		migrate_spi_exec(SPI_OK_INSERT,
+						 "INSERT INTO migrate.run (operation, steps, error, target,"
+						 " role_name, application_name, status, finished_at)"
+						 " VALUES ($1, $2, $3, $4, $5, $6, 'failed',"
+						 " pg_catalog.clock_timestamp())",
+						 6, (Oid[]) {TEXTOID, INT4OID, TEXTOID, TEXTOID, NAMEOID, TEXTOID},
+						 values, nulls);
+	}
+	SPI_finish();
+	migrate_catalog_leave(save_userid, save_sec);
 }

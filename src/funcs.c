@@ -26,6 +26,7 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
+#include "failrec.h"
 #include "lint.h"
 #include "migrate.h"
 #include "runner.h"

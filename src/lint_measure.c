@@ -35,7 +35,9 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "dirty.h"
 #include "lint.h"
+#include "locks.h"
 #include "migrate.h"
 #include "script.h"
 

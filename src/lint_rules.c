@@ -24,6 +24,7 @@
 #include "utils/guc.h"
 
 #include "lint.h"
+#include "locks.h"
 #include "migrate.h"
 
 const char *

@@ -21,8 +21,10 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "dropguard.h"
 #include "graphcache.h"
 #include "lint.h"
+#include "locks.h"
 #include "migrate.h"
 
 PG_MODULE_MAGIC;
@@ -46,6 +48,7 @@ _PG_init(void)
 							&migrate_lock_retry_delay, 200, 1, 30000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	migrate_lint_init();		/* migrate.lint_*, see lint.c */
+	migrate_dropguard_init();	/* migrate.allow_drop, see dropguard.c */
 
 	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
 	{

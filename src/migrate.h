@@ -47,21 +47,6 @@
 /* migrate.c */
 extern void _PG_init(void);
 
-/* runner.c: runs beyond one transaction, non-transactional revisions */
-extern int	migrate_lock_timeout;
-extern int	migrate_lock_retries;
-extern int	migrate_lock_retry_delay;
-extern bool migrate_catalog_is_1_1(void);
-extern void migrate_dirty_check(void);
-extern void migrate_refuse_nontransactional(MigrateOperation op,
-											const MgGraph *g,
-											const MgPlan *plan);
-extern void migrate_lock_backoff(int attempt);
-extern void migrate_set_lock_timeout(void);
-extern void migrate_record_failed_run(int64 run_id, const char *operation,
-									  const char *target, int steps,
-									  const char *error);
-
 /* progress.c: runs in flight, in shared memory */
 extern void migrate_shmem_init(void);
 extern bool migrate_shmem_available(void);

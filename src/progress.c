@@ -3,6 +3,10 @@
  * progress.c
  *	  Runs in flight and background jobs, in shared memory.
  *
+ * Catalog level (shared state below the one-step executor): the executor
+ * and scripts report progress here, the operations layer keeps its job
+ * slots here; it reaches nothing above it.
+ *
  * A migration's own rows in our tables are invisible to other sessions
  * until it commits, so what is running now lives in shared memory: one
  * progress slot per running migration (backend pid, database, direction,
@@ -24,6 +28,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
@@ -163,6 +168,7 @@ migrate_progress_begin(const char *direction, int nsteps, int64 job_id)
 	{
 		slot->pid = MyProcPid;
 		slot->dboid = MyDatabaseId;
+		slot->roleoid = GetUserId();
 		slot->job_id = job_id;
 		strlcpy(slot->direction, direction, sizeof(slot->direction));
 		slot->nsteps = nsteps;
@@ -319,6 +325,30 @@ migrate_job_slot_update(int idx, int64 job_id, int state, int steps_done,
 	LWLockRelease(migrate_shared->lock);
 }
 
+/*
+ * The submitting transaction committed (GO) or rolled back (CANCELLED: the
+ * job ends failed without running).
+ */
+void
+migrate_job_slot_launch(int idx, int64 job_id, int launch)
+{
+	MigrateJobSlot *j = &migrate_shared->jobs[idx];
+
+	LWLockAcquire(migrate_shared->lock, LW_EXCLUSIVE);
+	if (j->job_id == job_id && j->launch == MIGRATE_JOB_LAUNCH_PENDING)
+	{
+		j->launch = launch;
+		if (launch == MIGRATE_JOB_LAUNCH_CANCELLED)
+		{
+			j->state = MIGRATE_JOB_FAILED;
+			j->finished_at = GetCurrentTimestamp();
+			strlcpy(j->error, "not started: the transaction that submitted the job rolled back",
+					sizeof(j->error));
+		}
+	}
+	LWLockRelease(migrate_shared->lock);
+}
+
 /* A copy of a slot, taken under the lock */
 MigrateJobSlot
 migrate_job_slot_read(int idx)
@@ -431,9 +461,17 @@ migrate_progress_slots(PG_FUNCTION_ARGS)
 		Datum		values[11];
 		bool		nulls[11] = {0};
 		char	   *dbname;
+		bool		show_text;
 
-		if (p->pid == 0)
+		/*
+		 * Only this database's runs, and their statements only to the
+		 * role running them and to pg_read_all_stats, as pg_stat_activity
+		 * shows queries.
+		 */
+		if (p->pid == 0 || p->dboid != MyDatabaseId)
 			continue;
+		show_text = has_privs_of_role(GetUserId(), p->roleoid) ||
+			has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 		values[0] = Int32GetDatum(p->pid);
 		dbname = get_database_name(p->dboid);
 		values[1] = DirectFunctionCall1(namein, CStringGetDatum(dbname ? dbname : "?"));
@@ -444,7 +482,8 @@ migrate_progress_slots(PG_FUNCTION_ARGS)
 		nulls[5] = p->revision[0] == '\0';
 		values[6] = Int32GetDatum(p->statement);
 		nulls[6] = p->statement == 0;
-		values[7] = CStringGetTextDatum(p->stmt);
+		values[7] = CStringGetTextDatum(show_text ? p->stmt :
+										"<insufficient privilege>");
 		nulls[7] = p->stmt[0] == '\0';
 		values[8] = Int64GetDatum(p->job_id);
 		nulls[8] = p->job_id == 0;

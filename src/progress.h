@@ -22,6 +22,7 @@ typedef struct MigrateProgressSlot
 {
 	int			pid;			/* 0: free */
 	Oid			dboid;
+	Oid			roleoid;		/* who runs it: may see its statement */
 	int64		job_id;			/* 0: not a background job */
 	char		direction[16];
 	int			step;
@@ -38,12 +39,21 @@ typedef struct MigrateProgressSlot
 #define MIGRATE_JOB_SUCCEEDED	2
 #define MIGRATE_JOB_FAILED		3
 
+/*
+ * A job is submitted in a transaction and launched when that transaction
+ * commits; its worker, registered just before the commit, waits for GO.
+ */
+#define MIGRATE_JOB_LAUNCH_PENDING		0
+#define MIGRATE_JOB_LAUNCH_GO			1
+#define MIGRATE_JOB_LAUNCH_CANCELLED	2
+
 typedef struct MigrateJobSlot
 {
 	int64		job_id;			/* 0: never used */
 	Oid			dboid;
 	Oid			roleoid;
 	int			state;
+	int			launch;			/* MIGRATE_JOB_LAUNCH_* */
 	int			submitter_pid;
 	int			worker_pid;
 	int			steps_done;
@@ -70,6 +80,7 @@ extern int	migrate_job_slot_find(int64 job_id);
 extern void migrate_job_slot_update(int idx, int64 job_id, int state,
 									int steps_done, int steps_total,
 									const char *error);
+extern void migrate_job_slot_launch(int idx, int64 job_id, int launch);
 extern MigrateJobSlot migrate_job_slot_read(int idx);
 extern const char *migrate_job_state_name(int state);
 

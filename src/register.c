@@ -29,6 +29,7 @@
 
 #include "catalog.h"
 #include "compat.h"
+#include "dirty.h"
 #include "lint.h"
 #include "register.h"
 #include "script.h"

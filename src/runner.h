@@ -1,8 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * runner.h
- *	  Runs that commit after every step, shared by the procedures
- *	  (runner.c) and the background workers (worker.c).
+ *	  Runs that commit after every step (runner.c), shared by the
+ *	  procedures (each.c), background jobs (jobs.c) and the workers
+ *	  (worker.c).
+ *
+ * Operations layer.
  *
  *-------------------------------------------------------------------------
  */
@@ -10,6 +13,8 @@
 #define MIGRATE_RUNNER_H
 
 #include "migrate.h"
+#include "dirty.h"
+#include "failrec.h"
 
 typedef struct MigrateStepwise
 {
@@ -23,24 +28,13 @@ typedef struct MigrateStepwise
 	int			nsteps;
 	int			done;
 	bool		failure_recorded;
-	bool		session_locked;
+	bool		session_locked;	/* the runner lock, at session level */
+	bool		graph_locked;	/* the graph lock (shared), likewise */
 } MigrateStepwise;
 
 extern void migrate_stepwise_run(MigrateStepwise *sw);
 extern bool migrate_plan_has_nontransactional(MigrateOperation op,
 											  const char *target);
-extern void migrate_job_row_start(int64 job_id, const char *operation,
-								  const char *target, TimestampTz submitted);
-extern void migrate_job_row_finish(int64 job_id, bool ok, int steps_done,
-								   const char *error);
-extern const char *migrate_operation_name(MigrateOperation op);
-
-/* worker.c */
-extern int	migrate_start_job_worker(int64 job_id, int slot);
-
-/* failrec.c */
-extern void migrate_failure_prepare(const char *operation, const char *target);
-extern void migrate_failure_forget(void);
-extern void migrate_record_failure_in_background(void);
+extern char *migrate_target_arg(FunctionCallInfo fcinfo, int n);
 
 #endif							/* MIGRATE_RUNNER_H */

@@ -22,10 +22,14 @@
  * Background jobs (migrate_upgrade_async(), and CALL migrate_upgrade_each()
  * for plans a procedure cannot run) each get a dynamic worker that connects
  * to the caller's database as the calling role, takes what to do from its
- * shared memory job slot (the caller's transaction may not have committed,
- * so nothing is passed through tables), writes the job's row itself, and
- * runs the plan with a commit per step; statements of non-transactional
- * revisions run at top level with pg_cron's ExecuteSqlString pattern.
+ * shared memory job slot, writes the job's row itself, and runs the plan
+ * with a commit per step; statements of non-transactional revisions run at
+ * top level with pg_cron's ExecuteSqlString pattern.  The worker is
+ * registered just before the submitting transaction commits and waits,
+ * before it connects, until the commit tells it to go (jobs.c).  A FATAL
+ * error while it connects is kept as the job's error.
+ *
+ * Operations layer.
  *
  * Errors end a worker through autovacuum's PG_CATCH sequence, after which
  * the failure is recorded in a fresh transaction.
@@ -67,6 +71,10 @@
 #include "utils/varlena.h"
 
 #include "migrate.h"
+#include "dirty.h"
+#include "failrec.h"
+#include "jobs.h"
+#include "locks.h"
 #include "progress.h"
 #include "runner.h"
 
@@ -193,6 +201,25 @@ migrate_start_job_worker(int64 job_id, int slot)
 static int	job_slot = -1;
 static int64 job_id = 0;
 
+/*
+ * A FATAL error while the worker connects (the role may not log in, the
+ * database refuses connections) ends the process before any PG_CATCH: this
+ * hook keeps its message, so that the job's slot says why, not only the
+ * server log.
+ */
+static emit_log_hook_type prev_emit_log_hook = NULL;
+static char startup_error[MIGRATE_ERROR_LEN];
+
+static void
+job_startup_log_hook(ErrorData *edata)
+{
+	if (edata->elevel >= FATAL && startup_error[0] == '\0' && edata->message)
+		snprintf(startup_error, sizeof(startup_error),
+				 "the worker could not start: %s", edata->message);
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
 /* At worker exit: a job still marked live in shared memory failed */
 static void
 job_exit_callback(int code, Datum arg)
@@ -205,8 +232,32 @@ job_exit_callback(int code, Datum arg)
 	if (j.job_id == job_id &&
 		(j.state == MIGRATE_JOB_QUEUED || j.state == MIGRATE_JOB_RUNNING))
 		migrate_job_slot_update(job_slot, job_id, MIGRATE_JOB_FAILED, -1, -1,
+								startup_error[0] ? startup_error :
 								"the worker exited before the job finished");
 	migrate_progress_end();
+}
+
+/*
+ * The worker is registered just before the submitting transaction commits:
+ * wait until it has (GO), or has rolled back (CANCELLED: exit, nothing
+ * runs).  Returns false to exit.
+ */
+static bool
+wait_for_launch(void)
+{
+	for (;;)
+	{
+		MigrateJobSlot j = migrate_job_slot_read(job_slot);
+
+		if (j.job_id != job_id || j.launch == MIGRATE_JOB_LAUNCH_CANCELLED)
+			return false;
+		if (j.launch == MIGRATE_JOB_LAUNCH_GO)
+			return true;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 static void
@@ -242,8 +293,13 @@ migrate_job_worker_main(Datum main_arg)
 	if (j.job_id != job_id)
 		proc_exit(1);
 	before_shmem_exit(job_exit_callback, (Datum) 0);
+	if (!wait_for_launch())
+		proc_exit(0);
 
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = job_startup_log_hook;
 	BackgroundWorkerInitializeConnectionByOid(j.dboid, j.roleoid, 0);
+	emit_log_hook = prev_emit_log_hook;
 	snprintf(appname, sizeof(appname), "migrate job %lld", (long long) job_id);
 	set_session_settings(appname);
 
@@ -259,7 +315,8 @@ migrate_job_worker_main(Datum main_arg)
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		PushActiveSnapshot(GetTransactionSnapshot());
-		migrate_job_row_start(job_id, j.operation, j.target, j.submitted_at);
+		migrate_job_row_start(job_id, j.operation, j.target, j.submitted_at,
+							  true);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		migrate_job_slot_update(job_slot, job_id, MIGRATE_JOB_RUNNING, 0, -1, NULL);

@@ -40,5 +40,36 @@ is($node->safe_psql('dst', "SELECT string_agg(revision, ',' ORDER BY step) FROM 
    'd4,c3', 'restored database applies only what is pending');
 is($node->safe_psql('dst', 'SELECT count(*) FROM migrate_upgrade(\'heads\')'), '0', 'then nothing is pending');
 
+# --- DROP EXTENSION migrate keeps the history unless told otherwise
+$node->safe_psql('dst', "ALTER EXTENSION migrate UPDATE TO '1.2'");
+my ($ret, $out, $err) = $node->psql('dst', "\\set VERBOSITY verbose\nDROP EXTENSION migrate");
+like($err, qr/2BP01: cannot drop extension "migrate" while its catalog holds the history of this database/,
+	'DROP EXTENSION migrate is refused while there is history');
+like($err, qr/pg_dump --data-only --table='migrate\.\*'.*migrate\.allow_drop = on/,
+	'the hint names the dump and the setting');
+($ret, $out, $err) = $node->psql('dst', "DROP SCHEMA public CASCADE");
+like($err, qr/cannot drop extension "migrate"/, 'so is DROP SCHEMA ... CASCADE of its schema');
+is($node->safe_psql('dst', "SELECT count(*) FROM pg_extension WHERE extname = 'migrate'"), '1',
+	'the extension is still there');
+
+# the documented way: dump the catalog tables, allow the drop, re-create,
+# load the dump; the history is back and the next upgrade runs only what
+# is pending
+my $hist = $node->basedir . '/history.sql';
+$node->command_ok([ 'pg_dump', '--data-only', '--table=migrate.*', '-d', $node->connstr('dst'), '-f', $hist ],
+	'pg_dump of the catalog tables');
+$node->safe_psql('dst', "SET migrate.allow_drop = on; DROP EXTENSION migrate");
+is($node->safe_psql('dst', "SELECT count(*) FROM pg_extension WHERE extname = 'migrate'"), '0',
+	'with migrate.allow_drop on, the drop goes through');
+$node->safe_psql('dst', "CREATE EXTENSION migrate");
+$node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('dst'), '-f', $hist ],
+	'the dump loads into the new extension');
+is($node->safe_psql('dst', "SELECT count(*) FROM migrate.revision"), '4', 'the revisions are back');
+is($node->safe_psql('dst', "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM migrate.version"), 'c3,d4',
+	'the version rows are back');
+$node->safe_psql('dst', "SELECT migrate_revision('after', 'CREATE TABLE after_restore (id int);', '', revision => 'e5', down_revisions => '{d4}')");
+is($node->safe_psql('dst', "SELECT string_agg(revision, ',' ORDER BY step) FROM migrate_upgrade('heads')"),
+	'e5', 'the next upgrade runs only the new revision');
+
 $node->stop;
 done_testing();

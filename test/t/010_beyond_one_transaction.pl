@@ -79,6 +79,12 @@ like($pbout, qr/number of transactions actually processed: [1-9]/, 'writes went 
 is(sq("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_v'::regclass"), 't',
 	'the concurrently built index is valid');
 is(sq("SELECT count(*) FROM migrate.dirty"), '0', 'not dirty after success');
+# defect 4: the applied checksum of a non-transactional revision was read
+# from memory its commits had freed
+is(sq("SELECT a.checksum = r.checksum FROM migrate.applied a JOIN migrate.revision r ON r.id = a.revision WHERE r.id = 'r6'"),
+	't', 'the applied checksum of a non-transactional revision is the revision\'s');
+($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_check()");
+is($ret, 0, 'migrate_check() passes after a non-transactional revision') or diag $err;
 is(sq("SELECT count(*) FROM items WHERE v >= 0"),
 	sq("SET enable_indexscan = off; SET enable_bitmapscan = off; SELECT count(*) FROM items WHERE v >= 0"),
 	'index and heap agree');
@@ -126,9 +132,18 @@ is(sq("SELECT revision || ':' || statements_done FROM migrate.dirty"), 'r8:1',
 	'a killed worker leaves the database dirty at the statement it reached');
 is(sq("SELECT state FROM migrate_jobs WHERE job_id = $job"), 'failed', 'the killed job shows failed');
 is(sq("SELECT migrate_wait($job)"), 'failed', 'migrate_wait reports it failed');
+is(sq("SELECT state FROM migrate.job WHERE job_id = $job"), 'running',
+	'the killed job\'s row is left running');
 sq("SELECT migrate_resolve_dirty('r8', applied => false)");
 sq("DROP INDEX items_v3");
 is(sq("SELECT version_num FROM migrate.version"), 'r7', 'resolved as not applied');
+# defect 10: the next runner, whatever its path, marks what the dead one left
+sq("SELECT count(*) FROM migrate_upgrade('r7')");
+like(sq("SELECT state || ': ' || error FROM migrate.job WHERE job_id = $job"),
+	qr/^failed: abandoned: the worker exited before the job finished/,
+	'the next runner marks the killed job\'s row failed, as abandoned');
+is(sq("SELECT count(*) FROM migrate.run WHERE status = 'running'"), '0',
+	'and the killed job\'s run');
 
 # --- kill -9 of a backend running CALL migrate_upgrade_each
 sq(q{SELECT migrate_revision('slow', 'CREATE INDEX CONCURRENTLY items_v3 ON items (id, v)',
@@ -149,17 +164,24 @@ $node->poll_query_until('postgres', 'SELECT true') or die;
 is(sq("SELECT version_num FROM migrate.version"), 'k1', 'steps before the kill stay committed');
 is(sq("SELECT status FROM migrate.run ORDER BY run_id DESC LIMIT 1"), 'running', 'the run row is left running');
 sq(q{SELECT migrate_revision('t2', 'SELECT 1', 'SELECT 1', revision => 'k2')});
-sq("CALL migrate_upgrade_each('head')");
+# defect 10: a one-step migrate_upgrade() is a runner too
+sq("SELECT count(*) FROM migrate_upgrade('head')");
 is(sq("SELECT string_agg(status, ',' ORDER BY run_id) FROM (SELECT * FROM migrate.run ORDER BY run_id DESC LIMIT 2) r"),
-	'failed,succeeded', 'the next run marks the killed run failed and succeeds');
+	'failed,succeeded', 'the next run (migrate_upgrade) marks the killed run failed and succeeds');
 like(sq("SELECT error FROM migrate.run ORDER BY run_id DESC LIMIT 1 OFFSET 1"), qr/abandoned/,
 	'as abandoned');
 
 # --- migrate_wait never waits on itself
 sq(q{SELECT migrate_revision('idx4', 'CREATE INDEX CONCURRENTLY items_v4 ON items (v, id, v)',
 	'DROP INDEX CONCURRENTLY items_v4', revision => 'r9', transactional => false)});
-($ret, $out, $err) = $node->psql('postgres',
-	"SELECT migrate_wait(migrate_upgrade_async('head'), '60s')");
+# the job starts when its transaction commits; the waiter's REPEATABLE READ
+# snapshot, taken before the job's CREATE INDEX CONCURRENTLY, is older
+($ret, $out, $err) = $node->psql('postgres', qq{
+SELECT migrate_upgrade_async('head') AS job \\gset
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM items;
+SELECT migrate_wait(:job, '60s');
+});
 like($err, qr/is waiting for this session/, 'migrate_wait detects a job waiting for its own snapshot');
 $node->poll_query_until('postgres', "SELECT count(*) = 0 FROM migrate_progress") or die;
 is(sq("SELECT version_num FROM migrate.version"), 'r9', 'the job went on once the waiter left');
