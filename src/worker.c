@@ -518,14 +518,45 @@ migrate_launcher_main(Datum main_arg)
 	proc_exit(0);
 }
 
+/*
+ * The auto-upgrade of a plan with non-transactional revisions, a step per
+ * transaction; *applied and *run_id say how far it got even when it fails
+ * (run_id -1: the failure is recorded already).
+ */
+static void
+auto_upgrade_stepwise(const char *target, volatile int *applied,
+					  volatile int64 *run_id)
+{
+	MigrateStepwise sw = {0};
+
+	sw.op = MIGRATE_OP_UPGRADE;
+	sw.target = target;
+	sw.job_slot = -1;
+	sw.in_worker = true;
+	/* PG_CATCH, not PG_FINALLY: gcc -O1 -Wclobbered flags the latter here */
+	PG_TRY();
+	{
+		migrate_stepwise_run(&sw);
+	}
+	PG_CATCH();
+	{
+		*applied = sw.done;
+		*run_id = sw.failure_recorded ? -1 : sw.run_id;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	*applied = sw.done;
+	*run_id = sw.failure_recorded ? -1 : sw.run_id;
+}
+
 void
 migrate_auto_worker_main(Datum main_arg)
 {
 	char		dbname[NAMEDATALEN];
 	const char *target;
 	TimestampTz start;
-	int			applied = 0;
-	int64		run_id = 0;
+	volatile int applied = 0;
+	volatile int64 run_id = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -564,24 +595,7 @@ migrate_auto_worker_main(Datum main_arg)
 			applied = list_length(results);
 		}
 		else
-		{
-			MigrateStepwise sw = {0};
-
-			sw.op = MIGRATE_OP_UPGRADE;
-			sw.target = target;
-			sw.job_slot = -1;
-			sw.in_worker = true;
-			PG_TRY();
-			{
-				migrate_stepwise_run(&sw);
-			}
-			PG_FINALLY();
-			{
-				applied = sw.done;
-				run_id = sw.failure_recorded ? -1 : sw.run_id;
-			}
-			PG_END_TRY();
-		}
+			auto_upgrade_stepwise(target, &applied, &run_id);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		pgstat_report_activity(STATE_IDLE, NULL);
