@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog/pg_type_d.h"
 #include "pg_migrate.h"
 
 /* ---- argument checks ---- */
@@ -1048,4 +1049,210 @@ cmd_graph(void)
 	PQclear(res);
 	finish(conn, false);
 	return EXIT_OK;
+}
+
+/* ---- lint ---- */
+
+/*
+ * Findings are printed as a compiler prints diagnostics, so editors and CI
+ * annotate the line: "FILE:LINE: SEVERITY: RULE: MESSAGE", the hint on the
+ * next line.  The server does the linting (migrate_lint for the pending
+ * plan, migrate_lint_sql for a file's upgrade section); the client maps a
+ * line of a script to the line of its file.
+ */
+typedef struct LintCount
+{
+	int			error;
+	int			warning;
+	int			info;
+	bool		failed;
+} LintCount;
+
+static int
+severity_rank(const char *severity)
+{
+	if (strcmp(severity, "error") == 0)
+		return 3;
+	if (strcmp(severity, "warning") == 0)
+		return 2;
+	if (strcmp(severity, "info") == 0)
+		return 1;
+	return 0;
+}
+
+/* One row of migrate_lint() or migrate_lint_sql() as a JSON object */
+static void
+lint_row_json(PQExpBuffer buf, const PGresult *res, int row,
+			  const char *file, int file_line)
+{
+	appendPQExpBufferChar(buf, '{');
+	for (int c = 0; c < PQnfields(res); c++)
+	{
+		Oid			type = PQftype(res, c);
+
+		json_string(buf, PQfname(res, c));
+		appendPQExpBufferChar(buf, ':');
+		if (PQgetisnull(res, row, c))
+			appendPQExpBufferStr(buf, "null");
+		else if (type == INT4OID || type == INT8OID)
+			appendPQExpBufferStr(buf, PQgetvalue(res, row, c));
+		else if (type == BOOLOID)
+			appendPQExpBufferStr(buf, is_true(res, row, c) ? "true" : "false");
+		else
+			json_string(buf, PQgetvalue(res, row, c));
+		appendPQExpBufferChar(buf, ',');
+	}
+	appendPQExpBufferStr(buf, "\"file\":");
+	json_string(buf, file);
+	if (file_line > 0)
+		appendPQExpBuffer(buf, ",\"file_line\":%d}", file_line);
+	else
+		appendPQExpBufferStr(buf, ",\"file_line\":null}");
+}
+
+/*
+ * Print (or add to the JSON array) the findings of one result.  Each row's
+ * file is given (lint FILE) or that of its revision in d (the pending plan;
+ * none for a revision no file defines, or with --no-push); its line there
+ * is the upgrade section's first line plus the line in the script.
+ */
+static void
+lint_report(const PGresult *res, const RevDir *d, const RevFile *given,
+			PQExpBuffer json, LintCount *count, int fail_rank)
+{
+	int			f_revision = PQfnumber(res, "revision");
+	int			f_line = PQfnumber(res, "line");
+	int			f_rule = PQfnumber(res, "rule");
+	int			f_severity = PQfnumber(res, "severity");
+	int			f_message = PQfnumber(res, "message");
+	int			f_hint = PQfnumber(res, "hint");
+
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		const RevFile *r = given;
+		const char *severity = PQgetvalue(res, i, f_severity);
+		const char *revision = PQgetisnull(res, i, f_revision) ? NULL :
+			PQgetvalue(res, i, f_revision);
+		int			line = PQgetisnull(res, i, f_line) ? 0 : atoi(PQgetvalue(res, i, f_line));
+		int			file_line = 0;
+		int			rank = severity_rank(severity);
+		char	   *place;
+
+		if (r == NULL && d && revision)
+		{
+			int			j = revdir_find(d, revision);
+
+			r = j >= 0 ? &d->files[j] : NULL;
+		}
+		if (r && line > 0)
+			file_line = r->line_upgrade + line - 1;
+
+		if (rank == 3)
+			count->error++;
+		else if (rank == 2)
+			count->warning++;
+		else if (rank == 1)
+			count->info++;
+		if (rank > 0 && rank >= fail_rank)
+			count->failed = true;
+
+		if (json)
+		{
+			if (json->len > 1)
+				appendPQExpBufferStr(json, ",\n ");
+			lint_row_json(json, res, i, r ? r->path : NULL, file_line);
+			continue;
+		}
+		if (r && file_line > 0)
+			place = psprintf("%s:%d", r->path, file_line);
+		else if (r)
+			place = psprintf("%s", r->path);
+		else if (line > 0)
+			place = psprintf("revision %s, line %d", revision, line);
+		else
+			place = psprintf("revision %s", revision);
+		printf("%s: %s: %s: %s\n", place, severity,
+			   PQgetvalue(res, i, f_rule), PQgetvalue(res, i, f_message));
+		if (!PQgetisnull(res, i, f_hint) && PQgetvalue(res, i, f_hint)[0])
+			printf("    hint: %s\n", PQgetvalue(res, i, f_hint));
+	}
+}
+
+int
+cmd_lint(void)
+{
+	PGconn	   *conn;
+	PGresult   *res;
+	RevDir	   *d = NULL;
+	RevFile   **files = NULL;
+	PQExpBuffer json = opts.json ? createPQExpBuffer() : NULL;
+	LintCount	count = {0};
+	const char *target = opts.target ? opts.target : opts.range;
+	int			fail_rank;
+
+	opts.read_only = true;
+	if (opts.fail_on == NULL || strcmp(opts.fail_on, "error") == 0)
+		fail_rank = 3;
+	else if (strcmp(opts.fail_on, "warning") == 0)
+		fail_rank = 2;
+	else if (strcmp(opts.fail_on, "info") == 0)
+		fail_rank = 1;
+	else if (strcmp(opts.fail_on, "none") == 0)
+		fail_rank = 4;
+	else
+		pg_fatal_exit(EXIT_USAGE, "unrecognized --fail-on level \"%s\" (error, warning, info or none)",
+					  opts.fail_on);
+	if (opts.nargs > 0 && target)
+		pg_fatal_exit(EXIT_USAGE, "lint: --target lints the pending upgrade and cannot be combined with FILE arguments");
+
+	if (json)
+		appendPQExpBufferChar(json, '[');
+	if (opts.nargs > 0)
+	{
+		/*
+		 * Files, pushed or not: every file is read and checked before the
+		 * database is asked anything, and each upgrade section is linted on
+		 * its own against the database as it is.
+		 */
+		files = pm_malloc(sizeof(RevFile *) * opts.nargs);
+		for (int i = 0; i < opts.nargs; i++)
+			files[i] = revfile_read(opts.args[i]);
+		conn = pm_connect();
+		need_1_2("lint");
+		pm_command(conn, "BEGIN");
+		for (int i = 0; i < opts.nargs; i++)
+		{
+			const char *params[1] = {files[i]->upgrade};
+
+			if (files[i]->upgrade == NULL)
+				continue;
+			res = pm_exec(conn, psprintf("SELECT * FROM %s($1)", pm_fn("migrate_lint_sql")),
+						  1, params);
+			lint_report(res, NULL, files[i], json, &count, fail_rank);
+			PQclear(res);
+		}
+	}
+	else
+	{
+		const char *params[1] = {target ? target : "heads"};
+
+		conn = connect_and_push_for(&d, false);
+		need_1_2("lint");
+		res = pm_exec(conn, psprintf("SELECT * FROM %s($1)", pm_fn("migrate_lint")),
+					  1, params);
+		lint_report(res, d && d->exists ? d : NULL, NULL, json, &count, fail_rank);
+		PQclear(res);
+	}
+	finish(conn, false);
+
+	if (json)
+	{
+		appendPQExpBufferChar(json, ']');
+		printf("%s\n", json->data);
+	}
+	pm_info("%d error%s, %d warning%s, %d info%s",
+			count.error, count.error == 1 ? "" : "s",
+			count.warning, count.warning == 1 ? "" : "s",
+			count.info, count.info == 1 ? "" : "s");
+	return count.failed ? EXIT_LINT : EXIT_OK;
 }

@@ -99,6 +99,12 @@ static const Command commands[] = {
 	{"graph", cmd_graph, "graph [--format=dot|mermaid]",
 		"the revision graph, heads and applied revisions marked",
 	"      --format=FORMAT       dot (default) or mermaid\n"},
+	{"lint", cmd_lint, "lint [FILE...] [-r TARGET] [--fail-on=LEVEL] [--json]",
+		"lint the pending upgrade, or FILEs, like a compiler (file:line)",
+		"  -r, --target=TARGET       lint the upgrade to TARGET (default heads; not\n"
+		"                            with FILE)\n"
+		"      --fail-on=LEVEL       exit 7 on a finding of LEVEL or above: error\n"
+	"                            (default), warning, info, or none\n"},
 	{"import", cmd_import, "import --from=TOOL DIR",
 		"convert another tool's migrations into revision files (no database needed)",
 	"      --from=TOOL           golang-migrate, dbmate, flyway or diesel\n"},
@@ -146,7 +152,8 @@ usage(const Command *c)
 		printf("  %-10s %s\n", c->name, c->summary);
 	printf("\n%s\nExit status: 0 success, 1 error, 2 bad usage, 3 could not connect,\n"
 		   "4 check: not up to date, 5 push refused: an applied revision's file changed,\n"
-		   "6 revision files unreadable or invalid.\n", common_options);
+		   "6 revision files unreadable or invalid, 7 lint: findings at or above --fail-on.\n",
+		   common_options);
 }
 
 /* ---- messages ---- */
@@ -585,6 +592,8 @@ main(int argc, char **argv)
 		{"purge", no_argument, NULL, 15},
 		{"format", required_argument, NULL, 16},
 		{"from", required_argument, NULL, 17},
+		{"target", required_argument, NULL, 18},
+		{"fail-on", required_argument, NULL, 19},
 		{NULL, 0, NULL, 0}
 	};
 	const Command *cmd = NULL;
@@ -707,6 +716,12 @@ main(int argc, char **argv)
 				break;
 			case 17:
 				opts.from = OPTARG;
+				break;
+			case 18:
+				opts.target = OPTARG;
+				break;
+			case 19:
+				opts.fail_on = OPTARG;
 				break;
 			default:
 				fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);

@@ -25,6 +25,7 @@
 #define EXIT_NOT_CURRENT	4	/* check: not at head, or drift */
 #define EXIT_REFUSED		5	/* push: an applied revision's file changed */
 #define EXIT_BAD_FILES		6	/* revision files unreadable or invalid */
+#define EXIT_LINT			7	/* lint: a finding at or above --fail-on */
 
 /* One revision file */
 typedef struct RevFile
@@ -96,6 +97,8 @@ typedef struct Options
 	const char *range;
 	const char *format;
 	const char *from;			/* import, adopt: the other tool */
+	const char *target;			/* lint: the upgrade target (-r, --target) */
+	const char *fail_on;		/* lint: the least severity that fails */
 	/* positional arguments after the subcommand */
 	char	  **args;
 	int			nargs;
@@ -123,6 +126,7 @@ extern void *pm_malloc(size_t n);
 
 /* revfile.c */
 extern RevDir *revdir_read(const char *dir, bool must_exist);
+extern RevFile *revfile_read(const char *path);
 extern void revdir_check(RevDir *d);
 extern int	revdir_find(const RevDir *d, const char *id);
 extern int	revdir_resolve(const RevDir *d, const char *symbol, const char **why);
@@ -153,6 +157,7 @@ extern int	cmd_check(void);
 extern int	cmd_export(void);
 extern int	cmd_forget(void);
 extern int	cmd_graph(void);
+extern int	cmd_lint(void);
 extern void pm_push(PGconn *conn, RevDir *d);
 
 /* import.c */

@@ -362,6 +362,23 @@ read_file(RevFile *r)
 	parse_file(r, buf, got);
 }
 
+/*
+ * Read one revision file named on the command line (lint FILE): the same
+ * checks as in a directory, minus those across files.
+ */
+RevFile *
+revfile_read(const char *path)
+{
+	RevFile    *r = pm_malloc(sizeof(RevFile));
+	const char *slash = strrchr(path, '/');
+
+	memset(r, 0, sizeof(RevFile));
+	r->path = pm_strdup(path);
+	r->name = pm_strdup(slash ? slash + 1 : path);
+	read_file(r);
+	return r;
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {

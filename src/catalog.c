@@ -614,8 +614,14 @@ load_graph(Oid relid, bool publish)
 
 	if (gc->graph == NULL)
 	{
+		/* the error's texts live in cxt: copy them out before freeing it */
+		MgError		copy = err;
+
+		copy.message = err.message ? pstrdup(err.message) : NULL;
+		copy.detail = err.detail ? pstrdup(err.detail) : NULL;
+		copy.hint = err.hint ? pstrdup(err.hint) : NULL;
 		MemoryContextDelete(cxt);
-		migrate_raise_graph_error(&err);
+		migrate_raise_graph_error(&copy);
 	}
 
 	if (publish)

@@ -268,7 +268,7 @@ lint_create_index(LintState *ls, IndexStmt *stmt)
 					lockmode, stmt->relation, 0,
 					psprintf("CREATE INDEX blocks writes to %s (SHARE lock) while it builds",
 							 lint_relname(stmt->relation)),
-					"Use CREATE INDEX CONCURRENTLY in a revision registered with transactional => false.");
+					"Use CREATE INDEX CONCURRENTLY in a non-transactional revision (transactional => false, or \"-- Transactional: no\" in its file).");
 	lint_lock_checks(ls, lockmode, stmt->relation);
 	if (stmt->idxname)
 		remember_created(ls, stmt->relation->schemaname, stmt->idxname);
@@ -294,7 +294,7 @@ lint_drop(LintState *ls, DropStmt *stmt)
 						lockmode, rv, 0,
 						psprintf("DROP INDEX takes an ACCESS EXCLUSIVE lock on %s and its table, blocking reads and writes until the transaction ends",
 								 lint_relname(rv)),
-						"Use DROP INDEX CONCURRENTLY in a revision registered with transactional => false.");
+						"Use DROP INDEX CONCURRENTLY in a non-transactional revision (transactional => false, or \"-- Transactional: no\" in its file).");
 		else if (stmt->removeType == OBJECT_TABLE)
 			lint_report(ls, "dropping-table", LINT_WARNING, lockmode, rv, 0,
 						psprintf("dropping table %s breaks application code still running that uses it, and its data is gone",

@@ -35,6 +35,7 @@ MG_PACKAGES=(
 	libipc-run-perl
 	clang-14
 	libclang-rt-14-dev
+	python3-psycopg2
 	make
 	gcc
 )
