@@ -720,13 +720,41 @@ add_label(MgGraph *g, MgRevision *rev, const char *label)
 	rev->alllabels[rev->nalllabels++] = label;
 }
 
+/*
+ * Adds labels to a revision's set.  Long lists are checked for duplicates
+ * through a hash of the set instead of add_label's scan, which would be
+ * quadratic: a revision may carry any number of branch labels.
+ */
 static void
 add_labels_from(MgGraph *g, MgRevision *to, const char **labels, int n)
 {
 	int			i;
+	MgHash		seen = {0};
 
+	if (to->nalllabels + n <= 32)
+	{
+		for (i = 0; i < n; i++)
+			add_label(g, to, labels[i]);
+		return;
+	}
+	hash_init(&seen, to->nalllabels + n);
+	for (i = 0; i < to->nalllabels; i++)
+		(void) hash_put(&seen, to->alllabels[i], i);
 	for (i = 0; i < n; i++)
-		add_label(g, to, labels[i]);
+	{
+		const char **v;
+
+		if (hash_put(&seen, labels[i], i) >= 0)
+			continue;
+		if (to->nalllabels == 0 || (to->nalllabels & (to->nalllabels - 1)) == 0)
+		{
+			v = pool_alloc(g, sizeof(char *) * (to->nalllabels * 2 + 1));
+			if (to->nalllabels > 0)
+				memcpy(v, to->alllabels, sizeof(char *) * to->nalllabels);
+			to->alllabels = v;
+		}
+		to->alllabels[to->nalllabels++] = labels[i];
+	}
 }
 
 /*

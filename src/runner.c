@@ -200,8 +200,27 @@ stopped_detail(MigrateStepwise *sw, const PlannedStep *ps, int k)
 static void
 fail_run(MigrateStepwise *sw, const PlannedStep *ps, int k, ErrorData *edata)
 {
-	char	   *msg = psprintf("revision %s (step %d of %d): %s", ps->revision,
-							   k, sw->nsteps, edata->message);
+	char	   *msg;
+	ErrorData  *e;
+	MemoryContext oldcxt;
+
+	/*
+	 * edata may live in the failed step's transaction, which the commit
+	 * below frees: the error raised after it is built from a copy in the
+	 * run's memory.
+	 */
+	oldcxt = MemoryContextSwitchTo(sw->runcxt);
+	e = palloc0(sizeof(ErrorData));
+	e->sqlerrcode = edata->sqlerrcode;
+	e->message = pstrdup(edata->message ? edata->message : "");
+	e->detail = edata->detail ? pstrdup(edata->detail) : NULL;
+	e->hint = edata->hint ? pstrdup(edata->hint) : NULL;
+	e->context = edata->context ? pstrdup(edata->context) : NULL;
+	MemoryContextSwitchTo(oldcxt);
+	edata = e;
+
+	msg = psprintf("revision %s (step %d of %d): %s", ps->revision,
+				   k, sw->nsteps, edata->message);
 
 	migrate_record_failed_run(sw->run_id, migrate_operation_name(sw->op),
 							  sw->target, sw->done, msg);
@@ -414,6 +433,7 @@ migrate_stepwise_run(MigrateStepwise *sw)
 
 	runcxt = AllocSetContextCreate(TopMemoryContext, "migrate stepwise run",
 								   ALLOCSET_DEFAULT_SIZES);
+	sw->runcxt = runcxt;
 	PG_TRY();
 	{
 		runner_lock_session(sw);
@@ -482,10 +502,12 @@ migrate_stepwise_run(MigrateStepwise *sw)
 	PG_CATCH();
 	{
 		runner_unlock_session(sw);
+		sw->runcxt = NULL;
 		MemoryContextDelete(runcxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	sw->runcxt = NULL;
 	MemoryContextDelete(runcxt);
 }
 

@@ -30,6 +30,7 @@ typedef struct MigrateStepwise
 	bool		failure_recorded;
 	bool		session_locked;	/* the runner lock, at session level */
 	bool		graph_locked;	/* the graph lock (shared), likewise */
+	MemoryContext runcxt;		/* the run's memory, which outlives commits */
 } MigrateStepwise;
 
 extern void migrate_stepwise_run(MigrateStepwise *sw);
