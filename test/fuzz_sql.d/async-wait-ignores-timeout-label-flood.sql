@@ -1,4 +1,4 @@
--- known: async-wait-ignores-timeout
+-- fixed, was known: async-wait-ignores-timeout
 -- statement_timeout: 3000
 -- A revision with 100,000 branch labels: building the graph deduplicated
 -- the labels each descendant inherits by a scan per label, quadratic pure

@@ -1,4 +1,4 @@
--- known: issue7-d4
+-- fixed, was known: issue7-d4
 -- Downgrading, with CALL migrate_downgrade_each, a non-transactional
 -- revision whose downgrade script is a CREATE INDEX CONCURRENTLY: the
 -- migrate worker dies of SIGSEGV in main of 2026-11-29 (18056e0), found by

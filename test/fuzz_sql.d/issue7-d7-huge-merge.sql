@@ -1,4 +1,4 @@
--- known: issue7-d7
+-- fixed, was known: issue7-d7
 -- statement_timeout: 500
 -- migrate_merge with 100,000 revisions ignores a 500 ms statement_timeout
 -- for 30+ s (found by the fuzzer, seed 23, in main of 2026-11-29 after the

@@ -1,4 +1,4 @@
--- known: runner-fail-run-uaf
+-- fixed, was known: runner-fail-run-uaf
 -- An async job whose statement fails with "stack depth limit exceeded"
 -- (a 20,000-term expression): the migrate worker died of SIGSEGV in main of
 -- 2026-11-29 (found by the fuzzer, seed 2).  Issue 7 lists this shape under
@@ -7,4 +7,6 @@
 -- runner-fail-run-uaf.sql.
 SELECT migrate_revision('deep', 'SELECT ' || pg_catalog.repeat('1+', 20000) || '1', NULL, 'd2000000001a', '{}')
 ;;
-SELECT migrate_wait(migrate_upgrade_async('heads'), '5 s')
+SELECT migrate_upgrade_async('heads')
+;;
+SELECT migrate_wait(max(job_id), '20 s') FROM migrate.job

@@ -1,4 +1,4 @@
--- known: runner-fail-run-uaf
+-- fixed, was known: runner-fail-run-uaf
 -- The async job is submitted and waited for in two statements (a job starts
 -- when the transaction that submitted it commits).  Its second step fails
 -- with "stack depth limit exceeded" in its second statement: fail_run()

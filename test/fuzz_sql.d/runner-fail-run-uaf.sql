@@ -1,4 +1,4 @@
--- known: runner-fail-run-uaf
+-- fixed, was known: runner-fail-run-uaf
 -- A failing transactional step of a per-revision run (async job or
 -- CALL migrate_upgrade_each) is reported by fail_run() in src/runner.c,
 -- which commits (next_transaction) and then ereports from the ErrorData that
@@ -11,4 +11,6 @@
 --   <- migrate_job_worker_main (worker.c:269)
 SELECT migrate_revision('boom', $r$SELECT 1; DO $$BEGIN RAISE EXCEPTION '%', pg_catalog.repeat('boom ', 100000) USING ERRCODE = '22023'; END$$$r$, NULL, 'ee0000000001', '{}')
 ;;
-SELECT migrate_wait(migrate_upgrade_async('heads'), '5 s')
+SELECT migrate_upgrade_async('heads')
+;;
+SELECT migrate_wait(max(job_id), '20 s') FROM migrate.job
