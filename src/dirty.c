@@ -312,7 +312,13 @@ migrate_nontransactional_ids(List *ids)
 					 1, (Oid[]) {TEXTARRAYOID},
 					 (Datum[]) {migrate_list_to_text_array(ids)}, NULL);
 	for (uint64 i = 0; i < SPI_processed; i++)
-		result = lappend(result, MemoryContextStrdup(cxt, migrate_spi_text(i, 1)));
+	{
+		/* the list too, not only its strings: SPI_finish frees SPI's memory */
+		MemoryContext spicxt = MemoryContextSwitchTo(cxt);
+
+		result = lappend(result, pstrdup(migrate_spi_text(i, 1)));
+		MemoryContextSwitchTo(spicxt);
+	}
 	SPI_finish();
 	migrate_catalog_leave(save_userid, save_sec);
 	return result;
