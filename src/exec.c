@@ -27,6 +27,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -173,6 +174,42 @@ migrate_refuse_nested_run(const char *what)
 				 errhint("Revision scripts may read the revision graph and register revisions; run migrations from outside them.")));
 }
 
+/*
+ * Objects in this session's temporary schema (0 when it has none).  The
+ * server refuses temporary objects in a security-restricted operation only
+ * when the temporary schema does not exist yet (before 15.20, only tables);
+ * counting before and after a script run for another role catches the rest.
+ */
+static int64
+temp_object_count(void)
+{
+	int64		n;
+	bool		isnull;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (!OidIsValid(temp_nsp))
+		return 0;
+	SPI_connect();
+	migrate_spi_exec(SPI_OK_SELECT,
+					 "SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class"
+					 "  WHERE relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())"
+					 " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type"
+					 "  WHERE typnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())"
+					 " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc"
+					 "  WHERE pronamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())"
+					 " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator"
+					 "  WHERE oprnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())"
+					 " OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_collation"
+					 "  WHERE collnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())",
+					 0, NULL, NULL, NULL);
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return n;
+}
+
 /* Run a step's script as role, counting scripts in progress */
 static void
 run_script_counted(const char *script, const char *id, const char *which,
@@ -180,8 +217,11 @@ run_script_counted(const char *script, const char *id, const char *which,
 {
 	Oid			save_userid;
 	int			save_sec;
+	volatile int64 temp_before = 0;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
+	if (role != save_userid)
+		temp_before = temp_object_count();
 	script_depth++;
 	PG_TRY();
 	{
@@ -205,6 +245,13 @@ run_script_counted(const char *script, const char *id, const char *which,
 		script_depth--;
 	}
 	PG_END_TRY();
+	if (role != save_userid && temp_object_count() > temp_before)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s script of revision \"%s\" created objects in the temporary schema of the session running it",
+						which, migrate_clip(id)),
+				 errdetail("The script ran as its owner for another role; temporary objects it leaves would capture names in that role's later statements."),
+				 errhint("Create permanent objects, or run the migration as the revision's owner.")));
 }
 
 /* Run one step; returns what migrate_upgrade() reports for it */
