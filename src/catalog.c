@@ -900,6 +900,19 @@ spi_revision_row(uint64 r)
 	return row;
 }
 
+/* Whether migrate.revision has the column (false without the catalog) */
+static bool
+revision_has_column(const char *column)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("revision", nsp);
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
 /*
  * Whether the catalog records revision owners (1.2).  One shared library
  * serves every database, some of which may not have run ALTER EXTENSION
@@ -908,28 +921,14 @@ spi_revision_row(uint64 r)
 bool
 migrate_catalog_has_owners(void)
 {
-	Oid			nsp = get_namespace_oid("migrate", true);
-	Oid			relid;
-
-	if (!OidIsValid(nsp))
-		return false;
-	relid = get_relname_relid("revision", nsp);
-	return OidIsValid(relid) &&
-		get_attnum(relid, "owner") != InvalidAttrNumber;
+	return revision_has_column("owner");
 }
 
 /* Whether the catalog has the columns of 1.1 (migrate.revision.transactional) */
 bool
 migrate_catalog_has_transactional(void)
 {
-	Oid			nsp = get_namespace_oid("migrate", true);
-	Oid			relid;
-
-	if (!OidIsValid(nsp))
-		return false;
-	relid = get_relname_relid("revision", nsp);
-	return OidIsValid(relid) &&
-		get_attnum(relid, "transactional") != InvalidAttrNumber;
+	return revision_has_column("transactional");
 }
 
 /*
