@@ -72,16 +72,16 @@ migrate_forget(PG_FUNCTION_ARGS)
 	if (idx < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("revision \"%s\" does not exist", id),
+				 errmsg("revision \"%s\" does not exist", migrate_clip(id)),
 				 errhint("Give the full revision identifier.")));
 	rev = mg_graph_rev(gc->graph, idx);
 	if (is_applied(gc, idx))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("revision \"%s\" is applied", id),
+				 errmsg("revision \"%s\" is applied", migrate_clip(id)),
 				 errdetail("Only a revision that is not applied can be forgotten."),
 				 errhint("Downgrade below it first, for example with migrate_downgrade('%s-1'), then forget it.",
-						 id)));
+						 migrate_clip(id))));
 
 	idv = CStringGetTextDatum(id);
 	{
@@ -120,12 +120,13 @@ migrate_forget(PG_FUNCTION_ARGS)
 		initStringInfo(&buf);
 		for (uint64 i = 0; i < SPI_processed && i < 5; i++)
 			appendStringInfo(&buf, "%s\"%s\"", i ? ", " : "",
-							 migrate_spi_text(i, 1));
+							 migrate_clip(migrate_spi_text(i, 1)));
 		if (SPI_processed > 5)
 			appendStringInfoString(&buf, " and more");
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("revision \"%s\" has revisions that build on it", id),
+				 errmsg("revision \"%s\" has revisions that build on it",
+						migrate_clip(id)),
 				 errdetail("Revisions %s name it as a down revision or dependency.",
 						   buf.data),
 				 errhint("Forget those revisions first.")));
@@ -195,10 +196,11 @@ migrate_stamp_1_2(PG_FUNCTION_ARGS)
 	{
 		const char *t = lfirst(lc);
 
+		migrate_check_symbol(t, "stamp target");
 		if (t[0] == '\0' || strpbrk(t, " \t\n\r\f\v") != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid stamp target \"%s\"", t),
+					 errmsg("invalid stamp target \"%s\"", migrate_clip(t)),
 					 errdetail("A target is one revision identifier, branch label or symbol, without white space.")));
 		appendStringInfo(&joined, "%s%s", joined.len ? " " : "", t);
 	}

@@ -1026,14 +1026,40 @@ shares_lineage(const MgGraph *g, int target, const int *against,
 	return false;
 }
 
+/*
+ * How much of a symbol a message echoes: at most 64 bytes (the server's
+ * migrate_clip), cut before a UTF-8 continuation byte, with "..." after a
+ * cut.  This module does not know the server encoding; UTF-8 and the
+ * single-byte encodings are cut on a character boundary.
+ */
+#define MG_ECHO_LEN 64
+
+static int
+clip_len(const char *s, const char **dots)
+{
+	size_t		n = strlen(s);
+	int			cut = MG_ECHO_LEN;
+
+	*dots = "";
+	if (n <= MG_ECHO_LEN)
+		return (int) n;
+	while (cut > 0 && ((unsigned char) s[cut] & 0xC0) == 0x80)
+		cut--;
+	*dots = "...";
+	return cut;
+}
+
 static bool
 not_found_error(const char *ident, MgError *err)
 {
+	const char *dots;
+	int			len = clip_len(ident, &dots);
+
 	return mg_set_error(err, MG_ERR_UNDEFINED, NULL,
 						strlen(ident) < 4 ?
 						"Partial revision identifiers need at least four characters." :
 						NULL,
-						"revision \"%s\" does not exist", ident);
+						"revision \"%.*s%s\" does not exist", len, ident, dots);
 }
 
 static bool revision_for_ident(const MgGraph *g, const char *ident,
@@ -1117,8 +1143,14 @@ mg_resolve_branch(const MgGraph *g, const char *label, int *out,
 		*err = sub;
 		return false;
 	}
-	return mg_set_error(err, MG_ERR_UNDEFINED, NULL, NULL,
-						"branch \"%s\" does not exist", label);
+	{
+		const char *dots;
+		int			len = clip_len(label, &dots);
+
+		return mg_set_error(err, MG_ERR_UNDEFINED, NULL, NULL,
+							"branch \"%.*s%s\" does not exist", len, label,
+							dots);
+	}
 }
 
 /*

@@ -107,10 +107,142 @@ id_lookup(HTAB *h, const char *id)
 	return e ? e->index : -1;
 }
 
+/* the file of a revision, else its id, as a message may echo it */
 static const char *
 where(const PushRev *r)
 {
-	return r->file ? r->file : r->id;
+	return migrate_clip(r->file ? r->file : r->id);
+}
+
+/* ---- checking the argument's JSON types ---- */
+
+static const char *
+jsonb_type_name(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		case jbvBinary:
+			return JsonContainerIsArray(v->val.binary.data) ?
+				"an array" : "an object";
+		case jbvArray:
+			return "an array";
+		case jbvObject:
+			return "an object";
+		default:
+			return "a JSON value";
+	}
+}
+
+/* The "file" of element i, clipped, for the detail of a type error */
+static const char *
+element_file(JsonbContainer *obj)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(obj, "file", 4, &v) == NULL ||
+		v.type != jbvString)
+		return NULL;
+	return migrate_clip(pnstrdup(v.val.string.val, v.val.string.len));
+}
+
+static void
+type_error(int i, JsonbContainer *obj, const char *key, const char *want,
+		   const char *got, int item)
+{
+	const char *file = obj ? element_file(obj) : NULL;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 item > 0 ?
+			 errmsg("item %d of key \"%s\" of element %d of the revisions must be %s, not %s",
+					item, key, i + 1, want, got) :
+			 errmsg("key \"%s\" of element %d of the revisions must be %s, not %s",
+					key, i + 1, want, got),
+			 file ? errdetail("It comes from file \"%s\".", file) : 0,
+			 errhint("Each element is an object such as {\"revision\": \"ae1027a6acf\", \"down_revisions\": [\"1975ea83b712\"], \"upgrade\": \"...\", \"transactional\": true}; null is the same as leaving a key out, except for \"revision\".")));
+}
+
+/*
+ * jsonb_to_recordset would turn 123 into the id "123" and ["a"] into the
+ * id "[\"a\"]": check every key we read for its JSON type first, so that a
+ * wrong type is an error naming the element and the key.  Keys we do not
+ * read are left alone (a newer client may send more).
+ */
+static void
+check_input_types(Jsonb *input)
+{
+	static const char *const strings[] = {"revision", "message", "upgrade",
+	"downgrade", "file"};
+	static const char *const arrays[] = {"down_revisions", "branch_labels",
+	"depends_on"};
+	int			n;
+
+	if (JB_ROOT_IS_SCALAR(input) || !JB_ROOT_IS_ARRAY(input))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"revisions\" must be a JSON array, not %s",
+						JB_ROOT_IS_OBJECT(input) ? "an object" : "a scalar"),
+				 errhint("Pass one object per revision file, in an array.")));
+	n = JB_ROOT_COUNT(input);
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(&input->root, i);
+		JsonbContainer *obj;
+		JsonbValue	v;
+
+		CHECK_FOR_INTERRUPTS();
+		if (e->type != jbvBinary || !JsonContainerIsObject(e->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("element %d of the revisions must be an object, not %s",
+							i + 1, jsonb_type_name(e))));
+		obj = e->val.binary.data;
+		for (int k = 0; k < lengthof(strings); k++)
+		{
+			if (getKeyJsonValueFromContainer(obj, strings[k],
+											 strlen(strings[k]), &v) == NULL)
+				continue;
+			if (v.type == jbvString ||
+				(v.type == jbvNull && k > 0))
+				continue;
+			type_error(i, obj, strings[k], "a string", jsonb_type_name(&v), 0);
+		}
+		for (int k = 0; k < lengthof(arrays); k++)
+		{
+			JsonbContainer *arr;
+			int			m;
+
+			if (getKeyJsonValueFromContainer(obj, arrays[k],
+											 strlen(arrays[k]), &v) == NULL ||
+				v.type == jbvNull)
+				continue;
+			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+				type_error(i, obj, arrays[k], "an array of strings",
+						   jsonb_type_name(&v), 0);
+			arr = v.val.binary.data;
+			m = JsonContainerSize(arr);
+			for (int j = 0; j < m; j++)
+			{
+				JsonbValue *item = getIthJsonbValueFromContainer(arr, j);
+
+				if (item->type != jbvString)
+					type_error(i, obj, arrays[k], "a string",
+							   jsonb_type_name(item), j + 1);
+			}
+		}
+		if (getKeyJsonValueFromContainer(obj, "transactional", 13, &v) != NULL &&
+			v.type != jbvBool && v.type != jbvNull)
+			type_error(i, obj, "transactional", "a boolean",
+					   jsonb_type_name(&v), 0);
+	}
 }
 
 /* ---- reading the argument ---- */
@@ -145,6 +277,7 @@ read_input(Jsonb *input, int *n)
 	MemoryContext cxt = CurrentMemoryContext;
 	PushRev    *revs;
 
+	check_input_types(input);
 	SPI_connect();
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT r.revision, r.down_revisions, r.branch_labels,"
@@ -188,7 +321,7 @@ read_input(Jsonb *input, int *n)
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("element %d of the revisions has no \"revision\"",
 								i + 1),
-						 r->file ? errdetail("It comes from file \"%s\".", r->file) : 0));
+						 r->file ? errdetail("It comes from file \"%s\".", migrate_clip(r->file)) : 0));
 			/* an absent list is no list, as migrate_revision's '{}' */
 		}
 		MemoryContextSwitchTo(spicxt);
@@ -280,7 +413,8 @@ join_list(List *l)
 
 	initStringInfo(&buf);
 	foreach(lc, l)
-		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (char *) lfirst(lc));
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+						 migrate_clip(lfirst(lc)));
 	return buf.len ? buf.data : pstrdup("(none)");
 }
 
@@ -551,13 +685,15 @@ report_cycle(PushRev *revs, int start, List **pres, const int *indeg)
 			{
 				initStringInfo(&buf);
 				for (int m = k; m < n; m++)
-					appendStringInfo(&buf, "%s -> ", revs[path[m]].id);
-				appendStringInfoString(&buf, revs[cur].id);
+					appendStringInfo(&buf, "%s -> ",
+									 migrate_clip(revs[path[m]].id));
+				appendStringInfoString(&buf, migrate_clip(revs[cur].id));
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 						 errmsg("revisions form a cycle: %s", buf.data),
 						 errdetail("Revision \"%s\" (%s) is its own ancestor; each revision above revises or depends on the next.",
-								   revs[cur].id, where(&revs[cur]))));
+								   migrate_clip(revs[cur].id),
+								   where(&revs[cur]))));
 			}
 		if (n == cap)
 		{
@@ -647,9 +783,10 @@ push_context(void *arg)
 	PushRev    *r = arg;
 
 	if (r->file)
-		errcontext("push of revision \"%s\" from file \"%s\"", r->id, r->file);
+		errcontext("push of revision \"%s\" from file \"%s\"",
+				   migrate_clip(r->id), migrate_clip(r->file));
 	else
-		errcontext("push of revision \"%s\"", r->id);
+		errcontext("push of revision \"%s\"", migrate_clip(r->id));
 }
 
 /* ---- the function ---- */
@@ -739,7 +876,8 @@ migrate_push(PG_FUNCTION_ARGS)
 		if (found)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("revision \"%s\" is given more than once", revs[i].id),
+					 errmsg("revision \"%s\" is given more than once",
+							migrate_clip(revs[i].id)),
 					 errdetail("It is given by %s and by %s.",
 							   where(&revs[e->index]), where(&revs[i]))));
 		e->index = i;
@@ -820,7 +958,8 @@ migrate_push(PG_FUNCTION_ARGS)
 				first_refused = r->id;
 			if (nrefused <= PUSH_REPORT_REVISIONS)
 				appendStringInfo(&refused, "%sRevision \"%s\" (%s):%s",
-								 refused.len ? "\n" : "", r->id, where(r),
+								 refused.len ? "\n" : "", migrate_clip(r->id),
+								 where(r),
 								 r->changes);
 		}
 	}
@@ -833,7 +972,7 @@ migrate_push(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 nrefused == 1 ?
 				 errmsg("revision \"%s\" is applied and its file differs from the registered revision",
-						first_refused) :
+						migrate_clip(first_refused)) :
 				 errmsg("%d applied revisions differ from their files",
 						nrefused),
 				 errdetail("%s", refused.data),

@@ -84,17 +84,61 @@ as_sentence(const char *msg)
 	return s;
 }
 
-static void
-check_id(const char *id, const char *what)
+/*
+ * The one rule for a new revision identifier, checked by every entry point
+ * that registers one (migrate_revision, migrate_merge, migrate_push, and
+ * through them the client's commands).  On top of the graph's rule (no
+ * '@', '-', '+', ':', white space, control characters or reserved words,
+ * mg_valid_revision_id) an id must be a safe plain file name, since
+ * pg_migrate export writes it as <id>_<slug>.sql and reads it back: no
+ * directory separator of any system ('/', '\\'), no character Windows
+ * refuses in file names, no leading '.' (".", "..", hidden files, which the
+ * client's directory reader skips), and short enough that the file name
+ * with its slug (at most 84 bytes) stays under NAME_MAX (255).
+ *
+ * The graph itself keeps the older rule, so that revisions registered
+ * before 1.3 under ids this refuses still load, run, and can be forgotten.
+ * The details never echo the id (the primary message echoes it clipped).
+ */
+void
+migrate_check_revision_id(const char *id)
 {
+	size_t		len = strlen(id);
+	const char *why = NULL;
 	MgError		err = {0};
 
-	if (!mg_valid_revision_id(id, &err))
+	if (len == 0)
+		why = "It is empty.";
+	else if (len > MIGRATE_MAX_NEW_ID_LEN)
+		why = psprintf("It is %zu bytes long; the limit is %d.",
+					   len, MIGRATE_MAX_NEW_ID_LEN);
+	else if (id[0] == '.')
+		why = "It begins with \".\", which would make a hidden file name.";
+	else
+	{
+		for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+		{
+			if (*p < 0x20 || *p == 0x7f)
+				why = "It contains a control character.";
+			else if (*p == ' ')
+				why = "It contains white space.";
+			else if (*p == '/' || *p == '\\')
+				why = psprintf("It contains the directory separator \"%c\".", *p);
+			else if (strchr("@-+:<>\"|?*", *p) != NULL)
+				why = psprintf("It contains the character \"%c\".", *p);
+			if (why)
+				break;
+		}
+	}
+	if (why == NULL && !mg_valid_revision_id(id, &err))
+		why = "It is a reserved word.";
+	if (why != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, migrate_clip(id)),
-				 err.message ? errdetail("%s", as_sentence(err.message)) : 0,
-				 errhint("Revision identifiers may not contain \"@\", \"-\", \"+\", \":\", white space or control characters, nor be a reserved word.")));
+				 errmsg("invalid revision identifier \"%s\"", migrate_clip(id)),
+				 errdetail("%s", why),
+				 errhint("A revision identifier is a plain file name of at most %d bytes: it may not begin with \".\", contain \"/\", \"\\\", \"@\", \"-\", \"+\", \":\", \"<\", \">\", \"\"\", \"|\", \"?\", \"*\", white space or control characters, nor be one of the words head, heads, base and current.",
+						 MIGRATE_MAX_NEW_ID_LEN)));
 }
 
 /* Sorting, not comparing every pair: the arrays can be of any length */
@@ -549,7 +593,7 @@ migrate_register(const char *message, const char *upgrade,
 				 errmsg("cannot pass both \"down_revisions\" and \"head\""),
 				 errhint("Give down_revisions to name the parents exactly, or head to build on a head.")));
 	id = revision ? pstrdup(revision) : generate_revision_id();
-	check_id(id, "revision identifier");
+	migrate_check_revision_id(id);
 	check_no_duplicates(down_revisions, "down_revisions");
 	check_no_duplicates(depends_on, "depends_on");
 	check_labels(branch_labels);

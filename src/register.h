@@ -12,6 +12,10 @@
 
 #include "nodes/pg_list.h"
 
+/* new revision ids: a plain file name of at most this many bytes */
+#define MIGRATE_MAX_NEW_ID_LEN	128
+
+extern void migrate_check_revision_id(const char *id);
 extern char *migrate_register(const char *message, const char *upgrade,
 							  const char *downgrade, const char *revision,
 							  List *down_revisions, bool down_given,
