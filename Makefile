@@ -40,7 +40,7 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure label_flood revision_ids
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure label_flood revision_ids push_types
 
 ISOLATION = concurrent_upgrade register_serializable lock_order lint_blockers runner_lock_order
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation
