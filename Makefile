@@ -15,6 +15,7 @@ OBJS = \
 	src/diff.o \
 	src/diff_rename.o \
 	src/shadow.o \
+	src/desired_names.o \
 	src/locks.o \
 	src/dirty.o \
 	src/runner.o \
@@ -40,7 +41,7 @@ PGFILEDESC = "migrate - schema migrations run inside the database"
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
-REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure label_flood revision_ids push_types
+REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure label_flood revision_ids push_types desired_names
 
 ISOLATION = concurrent_upgrade register_serializable lock_order lint_blockers runner_lock_order
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation

@@ -47,6 +47,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "desired_names.h"
 #include "diff.h"
 #include "migrate.h"
 
@@ -652,6 +653,8 @@ shadow_read_desired(const char *desired, const char *schema,
 									   rs->stmt_location + rs->stmt_len :
 									   (int) strlen(text));
 		actions[n - 1] = check_statement(rs->stmt, schema, ownership, n);
+		if (actions[n - 1] == SA_RUN)
+			migrate_desired_check_names(rs->stmt, schema, n);
 		CHECK_FOR_INTERRUPTS();
 	}
 	sc.stmtno = 0;
