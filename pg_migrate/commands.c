@@ -873,6 +873,77 @@ cmd_check(void)
 
 /* ---- export, forget, graph ---- */
 
+/*
+ * What export may echo of a revision id or label: its first 64 bytes, cut
+ * before a UTF-8 continuation byte (as the server's migrate_clip).
+ */
+static const char *
+export_clip(const char *s)
+{
+	size_t		n = strlen(s);
+	size_t		cut = 64;
+
+	if (n <= 64)
+		return s;
+	while (cut > 0 && ((unsigned char) s[cut] & 0xC0) == 0x80)
+		cut--;
+	return psprintf("%.*s...", (int) cut, s);
+}
+
+/*
+ * Why a revision id cannot be the start of a file name in DIR that the
+ * directory reader reads back as that revision, or NULL.  The server
+ * refuses such ids since 1.3 (migrate_check_revision_id); a catalog may
+ * hold older ones, and a client must not trust its server with paths.
+ */
+static const char *
+export_id_refusal(const char *id)
+{
+	if (id[0] == '\0')
+		return "it is empty";
+	if (id[0] == '.')
+		return "it begins with \".\", which makes a hidden file the directory reader skips";
+	if (strcmp(id, "base") == 0 || strcmp(id, "<base>") == 0)
+		return "it reads back as \"base\"";
+	for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+	{
+		if (*p == '/' || *p == '\\')
+			return "it contains a directory separator";
+		if (*p < 0x20 || *p == 0x7f)
+			return "it contains a control character";
+		if (*p == ' ' || *p == ',' || *p == '{' || *p == '}' || *p == '"')
+			return "it contains white space, \",\", a brace or a quote, which a header list cannot hold";
+	}
+	return NULL;
+}
+
+/*
+ * The same for the items of Revises, Branch labels or Depends on, given as
+ * libpq prints a text[]: an item it quotes (one holding a comma, white
+ * space, a brace, a quote or a backslash) would not read back as written.
+ */
+static void
+export_check_list(const char *id, const char *what, const char *arr)
+{
+	int			n;
+	char	  **items;
+
+	if (strchr(arr, '"') != NULL)
+		pg_fatal_exit(EXIT_ERROR, "cannot export revision \"%s\": an item of its %s list cannot be written to a revision file: %s\n"
+					  "HINT:  Nothing was written. Forget the revision if it is not applied, or downgrade below it and forget it, then register it again.",
+					  export_clip(id), what, export_clip(arr));
+	items = split_list(pg_list(arr, ""), &n);
+	for (int i = 0; i < n; i++)
+	{
+		const char *why = export_id_refusal(items[i]);
+
+		if (why != NULL)
+			pg_fatal_exit(EXIT_ERROR, "cannot export revision \"%s\": its %s \"%s\" cannot be written to a revision file: %s\n"
+						  "HINT:  Nothing was written. Forget the revision if it is not applied, or downgrade below it and forget it, then register it again.",
+						  export_clip(id), what, export_clip(items[i]), why);
+	}
+}
+
 int
 cmd_export(void)
 {
@@ -892,12 +963,40 @@ cmd_export(void)
 						   " pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SS')"
 						   " FROM %s()", pm_fn("migrate_export")),
 				  0, NULL);
+	n = PQntuples(res);
+
+	/*
+	 * Every file name must be a plain name inside DIR that reads back as its
+	 * revision: check them all before writing any.
+	 */
+	for (int i = 0; i < n; i++)
+	{
+		const char *id = PQgetvalue(res, i, 0);
+		const char *why = export_id_refusal(id);
+		const char *name;
+
+		if (why == NULL)
+		{
+			name = revfile_name(id, PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4));
+			if (strlen(name) > 255)
+				why = "its file name would be longer than 255 bytes";
+			else if (strchr(name, '/') != NULL || name[0] == '.')
+				why = "its file name would not be a plain name";	/* cannot happen */
+		}
+		if (why != NULL)
+			pg_fatal_exit(EXIT_ERROR, "cannot export revision \"%s\": its identifier cannot be a file name in \"%s\": %s\n"
+						  "HINT:  Nothing was written. Forget the revision if it is not applied, or downgrade below it and forget it, then register it again under an identifier that is a plain file name.",
+						  export_clip(id), dir, why);
+		export_check_list(id, "down revision", PQgetvalue(res, i, 1));
+		export_check_list(id, "branch label", PQgetvalue(res, i, 2));
+		export_check_list(id, "dependency", PQgetvalue(res, i, 3));
+	}
 	if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0)
 		pg_fatal_exit(EXIT_ERROR, "could not create directory \"%s\": %s", dir, strerror(errno));
-	n = PQntuples(res);
 	for (int i = 0; i < n; i++)
 	{
 		RevFile		r;
+		RevFile    *back;
 		char	   *path;
 
 		memset(&r, 0, sizeof(r));
@@ -913,6 +1012,11 @@ cmd_export(void)
 		path = revfile_create(dir, &r);
 		if (opts.verbose)
 			printf("Writing %s\n", path);
+		/* what push will read: the same revision, no silently skipped file */
+		back = revfile_read(path);
+		if (strcmp(back->id, r.id) != 0)
+			pg_fatal_exit(EXIT_ERROR, "file \"%s\" does not read back as revision \"%s\"",
+						  path, export_clip(r.id));
 	}
 	if (!opts.quiet)
 		printf("Exported %d revision%s to %s.\n", n, n == 1 ? "" : "s", dir);

@@ -24,6 +24,9 @@ SELECT migrate_revision('x', NULL, NULL, revision => 'a|b', down_revisions => '{
 SELECT migrate_revision('x', NULL, NULL, revision => 'a<b', down_revisions => '{}');
 SELECT migrate_revision('x', NULL, NULL, revision => 'a>b', down_revisions => '{}');
 SELECT migrate_revision('x', NULL, NULL, revision => 'a"b', down_revisions => '{}');
+SELECT migrate_revision('x', NULL, NULL, revision => 'a,b', down_revisions => '{}');
+SELECT migrate_revision('x', NULL, NULL, revision => 'a{b', down_revisions => '{}');
+SELECT migrate_revision('x', NULL, NULL, revision => 'a}b', down_revisions => '{}');
 SELECT migrate_revision('x', NULL, NULL, revision => '', down_revisions => '{}');
 SELECT migrate_revision('x', NULL, NULL, revision => 'heads', down_revisions => '{}');
 SELECT migrate_revision('x', NULL, NULL, revision => repeat('a', 129), down_revisions => '{}');

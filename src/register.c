@@ -92,9 +92,11 @@ as_sentence(const char *msg)
  * mg_valid_revision_id) an id must be a safe plain file name, since
  * pg_migrate export writes it as <id>_<slug>.sql and reads it back: no
  * directory separator of any system ('/', '\\'), no character Windows
- * refuses in file names, no leading '.' (".", "..", hidden files, which the
- * client's directory reader skips), and short enough that the file name
- * with its slug (at most 84 bytes) stays under NAME_MAX (255).
+ * refuses in file names, none of ',', '{' and '}' (a file's header lists
+ * are comma-separated, and text[] output quotes them), no leading '.'
+ * (".", "..", hidden files, which the client's directory reader skips),
+ * and short enough that the file name with its slug (at most 84 bytes)
+ * stays under NAME_MAX (255).
  *
  * The graph itself keeps the older rule, so that revisions registered
  * before 1.3 under ids this refuses still load, run, and can be forgotten.
@@ -124,7 +126,7 @@ migrate_check_revision_id(const char *id)
 				why = "It contains white space.";
 			else if (*p == '/' || *p == '\\')
 				why = psprintf("It contains the directory separator \"%c\".", *p);
-			else if (strchr("@-+:<>\"|?*", *p) != NULL)
+			else if (strchr("@-+:<>\"|?*,{}", *p) != NULL)
 				why = psprintf("It contains the character \"%c\".", *p);
 			if (why)
 				break;
@@ -137,7 +139,7 @@ migrate_check_revision_id(const char *id)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid revision identifier \"%s\"", migrate_clip(id)),
 				 errdetail("%s", why),
-				 errhint("A revision identifier is a plain file name of at most %d bytes: it may not begin with \".\", contain \"/\", \"\\\", \"@\", \"-\", \"+\", \":\", \"<\", \">\", \"\"\", \"|\", \"?\", \"*\", white space or control characters, nor be one of the words head, heads, base and current.",
+				 errhint("A revision identifier is a plain file name of at most %d bytes: it may not begin with \".\", contain \"/\", \"\\\", \"@\", \"-\", \"+\", \":\", \"<\", \">\", \"\"\", \"|\", \"?\", \"*\", \",\", \"{\", \"}\", white space or control characters, nor be one of the words head, heads, base and current.",
 						 MIGRATE_MAX_NEW_ID_LEN)));
 }
 
