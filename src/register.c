@@ -120,10 +120,10 @@ migrate_check_revision_id(const char *id)
 	{
 		for (const unsigned char *p = (const unsigned char *) id; *p; p++)
 		{
-			if (*p < 0x20 || *p == 0x7f)
-				why = "It contains a control character.";
-			else if (*p == ' ')
+			if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
 				why = "It contains white space.";
+			else if (*p < 0x20 || *p == 0x7f)
+				why = "It contains a control character.";
 			else if (*p == '/' || *p == '\\')
 				why = psprintf("It contains the directory separator \"%c\".", *p);
 			else if (strchr("@-+:<>\"|?*,{}", *p) != NULL)
