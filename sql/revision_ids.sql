@@ -111,5 +111,19 @@ BEGIN
 	END LOOP;
 END
 $$;
+-- lint and measure of a revision registered before 1.3 under a 200-byte
+-- id: their messages and contexts echo 64 bytes of it
+CREATE TABLE lt (id int);
+INSERT INTO migrate.revision (id, message, upgrade, checksum, owner, owner_oid)
+VALUES (repeat('k', 200), 'legacy', 'CREATE INDEX lt_i ON lt (id); SELECT 1/0;', 'x', current_user,
+		(SELECT oid FROM pg_roles WHERE rolname = current_user)),
+	   (repeat('j', 200), 'legacy', 'CREAT TABLE x ();', 'x', current_user,
+		(SELECT oid FROM pg_roles WHERE rolname = current_user));
+UPDATE migrate.graph_state SET generation = nextval('migrate.graph_generation_seq');
+\set SHOW_CONTEXT always
+SELECT length(revision), rule FROM migrate_lint(repeat('k', 200));
+SELECT * FROM migrate_lint(repeat('j', 200));
+SELECT * FROM migrate_lint_measure(repeat('k', 200));
+\set SHOW_CONTEXT never
 \set VERBOSITY sqlstate
 DROP EXTENSION migrate;

@@ -213,11 +213,11 @@ lint_error_callback(void *arg)
 	if (ctx->stmt)
 		errcontext("lint of %s%s%sstatement %d, line %d",
 				   ctx->revision ? "revision \"" : "",
-				   ctx->revision ? ctx->revision : "",
+				   ctx->revision ? migrate_clip(ctx->revision) : "",
 				   ctx->revision ? "\", " : "",
 				   ctx->stmt->number, ctx->stmt->line);
 	else if (ctx->revision)
-		errcontext("lint of revision \"%s\"", ctx->revision);
+		errcontext("lint of revision \"%s\"", migrate_clip(ctx->revision));
 }
 
 /*
@@ -337,7 +337,7 @@ migrate_lint_enforce(const char *sql, const char *revision)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("upgrade script of revision \"%s\" fails lint rule \"%s\"",
-						revision, f->rule),
+						migrate_clip(revision), f->rule),
 				 errdetail("Statement %d, line %d (%s): %s.", f->statement,
 						   f->line, migrate_lint_severity_name(f->severity),
 						   f->message),
@@ -477,7 +477,8 @@ migrate_lint(PG_FUNCTION_ARGS)
 		if (rows[i] == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("revision \"%s\" does not exist", ids[i])));
+					 errmsg("revision \"%s\" does not exist",
+							migrate_clip(ids[i]))));
 		migrate_lint_script(&ls, rows[i]->upgrade, rows[i]->id);
 	}
 	put_findings(fcinfo, ls.findings);

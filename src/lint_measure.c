@@ -212,7 +212,7 @@ measure_error_callback(void *arg)
 
 	if (mc->statement > 0)
 		errcontext("measure of revision \"%s\", statement %d, line %d",
-				   mc->revision, mc->statement, mc->line);
+				   migrate_clip(mc->revision), mc->statement, mc->line);
 }
 
 static int
@@ -295,7 +295,7 @@ dry_run_statement(const char *revision, int number, int line)
 	mc->notice = NULL;
 	ereport(NOTICE,
 			(errmsg("dry run: revision \"%s\", statement %d, line %d: %s",
-					revision, number, line,
+					migrate_clip(revision), number, line,
 					buf.len > 0 ? buf.data : "no new relation lock, nothing rewritten")));
 	pfree(buf.data);
 }
@@ -408,7 +408,8 @@ migrate_lint_measure(PG_FUNCTION_ARGS)
 			if (rows[i] == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("revision \"%s\" does not exist", ids[i])));
+						 errmsg("revision \"%s\" does not exist",
+								migrate_clip(ids[i]))));
 			mc.revision = rows[i]->id;
 			measure_as_owner(&mc, rows[i]);
 		}

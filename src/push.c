@@ -107,11 +107,31 @@ id_lookup(HTAB *h, const char *id)
 	return e ? e->index : -1;
 }
 
+/*
+ * A file name as a message may echo it.  The client finds the file (and
+ * the line) of a server error by the name in its context, so names are
+ * echoed whole up to MAXPGPATH, and only longer ones are cut.
+ */
+static const char *
+clip_file(const char *file)
+{
+	size_t		len;
+	int			cut;
+
+	if (file == NULL)
+		return NULL;
+	len = strnlen(file, MAXPGPATH + 1);
+	if (len <= MAXPGPATH)
+		return file;
+	cut = pg_mbcliplen(file, MAXPGPATH + 1, MAXPGPATH);
+	return psprintf("%.*s...", cut, file);
+}
+
 /* the file of a revision, else its id, as a message may echo it */
 static const char *
 where(const PushRev *r)
 {
-	return migrate_clip(r->file ? r->file : r->id);
+	return r->file ? clip_file(r->file) : migrate_clip(r->id);
 }
 
 /* ---- checking the argument's JSON types ---- */
@@ -150,7 +170,7 @@ element_file(JsonbContainer *obj)
 	if (getKeyJsonValueFromContainer(obj, "file", 4, &v) == NULL ||
 		v.type != jbvString)
 		return NULL;
-	return migrate_clip(pnstrdup(v.val.string.val, v.val.string.len));
+	return clip_file(pnstrdup(v.val.string.val, v.val.string.len));
 }
 
 static void
@@ -321,7 +341,7 @@ read_input(Jsonb *input, int *n)
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("element %d of the revisions has no \"revision\"",
 								i + 1),
-						 r->file ? errdetail("It comes from file \"%s\".", migrate_clip(r->file)) : 0));
+						 r->file ? errdetail("It comes from file \"%s\".", clip_file(r->file)) : 0));
 			/* an absent list is no list, as migrate_revision's '{}' */
 		}
 		MemoryContextSwitchTo(spicxt);
@@ -784,7 +804,7 @@ push_context(void *arg)
 
 	if (r->file)
 		errcontext("push of revision \"%s\" from file \"%s\"",
-				   migrate_clip(r->id), migrate_clip(r->file));
+				   migrate_clip(r->id), clip_file(r->file));
 	else
 		errcontext("push of revision \"%s\"", migrate_clip(r->id));
 }
