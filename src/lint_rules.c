@@ -410,7 +410,7 @@ lint_reindex(LintState *ls, ReindexStmt *stmt)
 	{
 		case REINDEX_OBJECT_INDEX:
 			lint_report(ls, "reindex-without-concurrently", LINT_ERROR,
-						AccessExclusiveLock, rel, 0,
+						AccessExclusiveLock, rel, 1,
 						psprintf("REINDEX INDEX rebuilds %s under an ACCESS EXCLUSIVE lock, and its table under a SHARE lock: writes are blocked, and so is every query whose planning opens the index",
 								 lint_relname(rel)),
 						hint);
