@@ -176,7 +176,9 @@ SELECT * FROM lint('CREATE TABLE fresh (x int); LOCK TABLE fresh;');
 -- enum-value-used-in-same-transaction: a value added by ALTER TYPE ... ADD
 -- VALUE cannot be used before the commit ("unsafe use of new value")
 CREATE TYPE mood AS ENUM ('sad', 'ok');
-ALTER TABLE orders ADD COLUMN feel mood;
+-- (a dropped column does not count in INSERT's positions)
+ALTER TABLE orders ADD COLUMN gone int, ADD COLUMN feel mood;
+ALTER TABLE orders DROP COLUMN gone;
 SELECT * FROM lint('ALTER TYPE mood ADD VALUE ''happy'';
 SELECT ''happy''::mood;
 INSERT INTO orders (id, feel) VALUES (5000, ''happy'');

@@ -30,7 +30,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
@@ -309,6 +311,28 @@ column_def_uses(const LintEnumValue *ev, ColumnDef *cd)
 	return false;
 }
 
+/* The name of the n-th (0-based) column INSERT fills without a list */
+static char *
+insert_column(Oid relid, int n)
+{
+	for (AttrNumber att = 1;; att++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+										  Int16GetDatum(att));
+		Form_pg_attribute a;
+		char	   *name = NULL;
+
+		if (!HeapTupleIsValid(tup))
+			return NULL;
+		a = (Form_pg_attribute) GETSTRUCT(tup);
+		if (!a->attisdropped && n-- == 0)
+			name = pstrdup(NameStr(a->attname));
+		ReleaseSysCache(tup);
+		if (name)
+			return name;
+	}
+}
+
 /* INSERT: a VALUES entry in a column of the type */
 static bool
 insert_uses(const LintEnumValue *ev, InsertStmt *stmt)
@@ -336,7 +360,7 @@ insert_uses(const LintEnumValue *ev, InsertStmt *stmt)
 					col = lfirst_node(ResTarget, list_nth_cell(stmt->cols, i))->name;
 			}
 			else
-				col = get_attname(relid, (AttrNumber) (i + 1), true);
+				col = insert_column(relid, i);
 			i++;
 			if (col && is_label(ev, lfirst(vc)) &&
 				is_enum_column(ev, stmt->relation, col))
