@@ -4,7 +4,8 @@
 # waited deadlock_timeout for it, so the statement does not queue behind
 # the vacuum.  A real, slow autovacuum (cost limit 1) holds the lock while
 # the lint runs; then a session asking for the same lock shows the worker
-# yield, and the lint reports that session, which does not.
+# yield, and the lint reports that session, which does not; and an
+# autovacuum to prevent wraparound, which is not cancelled, is reported.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -65,6 +66,34 @@ is( $found,
 	'a session holding the same lock is reported');
 $holder->query_safe('COMMIT');
 $holder->quit;
+
+# an autovacuum that prevents wraparound is not cancelled: it stays in.
+# 110,000 transactions age wrap past its autovacuum_freeze_max_age.
+$node->safe_psql('postgres', q{
+CREATE TABLE wrap (id int, pad text) WITH (autovacuum_freeze_max_age = 100000,
+  autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1,
+  autovacuum_analyze_threshold = 1000000000);
+INSERT INTO wrap SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;
+CREATE PROCEDURE burn(n int) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..n LOOP
+    PERFORM pg_current_xact_id();
+    COMMIT;
+  END LOOP;
+END $$;
+CALL burn(110000);
+});
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+WHERE a.backend_type = 'autovacuum worker' AND l.relation = 'wrap'::regclass
+  AND a.query LIKE '%(to prevent wraparound)' AND l.granted}),
+	'an autovacuum to prevent wraparound holds a lock on wrap');
+like( $node->safe_psql('postgres', q{
+SELECT string_agg(rule || ': ' || message, E'\n')
+FROM migrate_lint_sql('ALTER TABLE wrap ADD COLUMN c int;')
+WHERE rule = 'blocked-by-transaction'}),
+	qr/^blocked-by-transaction: .* which holds ShareUpdateExclusiveLock on wrap/,
+	'it does not yield: it is reported');
 
 $node->stop;
 done_testing();
