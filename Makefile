@@ -29,6 +29,7 @@ OBJS = \
 	src/lint.o \
 	src/lint_rules.o \
 	src/lint_alter.o \
+	src/lint_txn.o \
 	src/lint_live.o \
 	src/lint_measure.o \
 	src/push.o \

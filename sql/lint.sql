@@ -69,6 +69,8 @@ SELECT * FROM lint('CREATE TABLE fresh (code varchar(20)); ALTER TABLE fresh ALT
 
 -- adding-foreign-key-constraint: both tables are locked
 SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers;');
+-- (NOT VALID, then VALIDATE: in one transaction, as here, the VALIDATE
+-- still runs under the ADD's lock: constraint-validated-in-same-transaction)
 SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;');
 SELECT * FROM lint('CREATE TABLE fresh (customer_id bigint); ALTER TABLE fresh ADD FOREIGN KEY (customer_id) REFERENCES customers;');
@@ -125,6 +127,84 @@ SELECT * FROM lint('VACUUM FULL orders;');
 SELECT * FROM lint('CLUSTER orders USING orders_pkey;');
 SELECT * FROM lint('VACUUM orders;');
 SELECT * FROM lint('CREATE TABLE fresh (id bigint PRIMARY KEY); CLUSTER fresh USING fresh_pkey;');
+
+-- constraint-validated-in-same-transaction: the ADD's lock (ACCESS
+-- EXCLUSIVE for a CHECK, SHARE ROW EXCLUSIVE for a foreign key) is held
+-- through the validation scan when both run in one transaction
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT q_pos CHECK (qty > 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT q_pos;');
+SELECT * FROM lint('ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey;');
+SELECT message, hint FROM migrate_lint_sql('ALTER TABLE orders ADD CONSTRAINT o_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT o_fk;');
+-- near misses: validating a constraint added in an earlier transaction,
+-- another constraint, another table's, or one on a table created here
+ALTER TABLE orders ADD CONSTRAINT q_old CHECK (qty > 0) NOT VALID;
+SELECT * FROM lint('ALTER TABLE orders VALIDATE CONSTRAINT q_old;');
+ALTER TABLE orders DROP CONSTRAINT q_old;
+SELECT * FROM lint('ALTER TABLE orders ADD CONSTRAINT q_pos CHECK (qty > 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT q_other;
+ALTER TABLE customers VALIDATE CONSTRAINT q_pos;');
+SELECT * FROM lint('CREATE TABLE fresh (qty int); ALTER TABLE fresh ADD CONSTRAINT f_pos CHECK (qty > 0) NOT VALID;
+ALTER TABLE fresh VALIDATE CONSTRAINT f_pos;');
+
+-- reindex-without-concurrently: SHARE on the table, ACCESS EXCLUSIVE on
+-- each index; the schema and database forms go table by table
+SELECT * FROM lint('REINDEX TABLE orders;');
+SELECT * FROM lint('REINDEX INDEX orders_note_idx;');
+SELECT * FROM lint('REINDEX SCHEMA public;');
+SELECT * FROM lint('REINDEX DATABASE contrib_regression;');
+SELECT message FROM migrate_lint_sql('REINDEX INDEX orders_note_idx;');
+-- near misses: CONCURRENTLY (either spelling), a table or index created here
+SELECT * FROM lint('REINDEX TABLE CONCURRENTLY orders;');
+SELECT * FROM lint('REINDEX (CONCURRENTLY) INDEX orders_note_idx;');
+SELECT * FROM lint('REINDEX (VERBOSE) SCHEMA CONCURRENTLY public;');
+SELECT * FROM lint('CREATE TABLE fresh (qty int); CREATE INDEX fresh_qty ON fresh (qty); REINDEX TABLE fresh; REINDEX INDEX fresh_qty;');
+
+-- lock-table: the mode decides; it is held to the end of the transaction
+SELECT * FROM lint('LOCK TABLE orders;');
+SELECT * FROM lint('LOCK TABLE orders, customers IN SHARE MODE;');
+SELECT * FROM lint('LOCK orders IN SHARE ROW EXCLUSIVE MODE;');
+SELECT * FROM lint('LOCK TABLE orders IN EXCLUSIVE MODE NOWAIT;');
+SELECT message FROM migrate_lint_sql('LOCK TABLE orders IN SHARE MODE;');
+-- near misses: modes no ordinary query conflicts with; a table created here
+SELECT * FROM lint('LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE;');
+SELECT * FROM lint('LOCK TABLE orders IN ROW EXCLUSIVE MODE;');
+SELECT * FROM lint('LOCK TABLE orders IN ACCESS SHARE MODE;');
+SELECT * FROM lint('CREATE TABLE fresh (x int); LOCK TABLE fresh;');
+
+-- enum-value-used-in-same-transaction: a value added by ALTER TYPE ... ADD
+-- VALUE cannot be used before the commit ("unsafe use of new value")
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+-- (a dropped column does not count in INSERT's positions)
+ALTER TABLE orders ADD COLUMN gone int, ADD COLUMN feel mood;
+ALTER TABLE orders DROP COLUMN gone;
+SELECT * FROM lint('ALTER TYPE mood ADD VALUE ''happy'';
+SELECT ''happy''::mood;
+INSERT INTO orders (id, feel) VALUES (5000, ''happy'');
+INSERT INTO orders VALUES (5001, 1, 1, ''n'', ''c'', 1, ''l'', ''happy'');
+UPDATE orders SET feel = ''happy'' WHERE id = 1;
+DELETE FROM orders WHERE feel IN (''ok'', ''happy'');
+SELECT count(*) FROM orders WHERE ''happy'' = feel;
+ALTER TABLE orders ALTER COLUMN feel SET DEFAULT ''happy'';
+ALTER TABLE orders ADD COLUMN feel2 mood DEFAULT ''happy'';
+CREATE TABLE fresh (f public.mood DEFAULT ''happy'');');
+SELECT message, hint FROM migrate_lint_sql('ALTER TYPE mood ADD VALUE IF NOT EXISTS ''happy'' AFTER ''ok''; SELECT ''happy''::mood;');
+-- a type created in the same transaction: still unsafe
+SELECT * FROM lint('CREATE TYPE mood2 AS ENUM (''a''); ALTER TYPE mood2 ADD VALUE ''b''; SELECT ''b''::mood2;');
+-- near misses: the same text where it is no enum value, old values, another
+-- type, a value renamed (usable at once), the value added and not used
+SELECT * FROM lint('ALTER TYPE mood ADD VALUE ''happy'';
+INSERT INTO orders (id, note) VALUES (5000, ''happy'');
+UPDATE orders SET note = ''happy'' WHERE feel = ''sad'';
+SELECT ''happy'', ''happy''::text, ''ok''::mood;
+SELECT count(*) FROM orders WHERE note = ''happy'';
+ALTER TABLE orders ALTER COLUMN note SET DEFAULT ''happy'';
+CREATE TABLE fresh (f mood DEFAULT ''ok'', g text DEFAULT ''happy'');');
+CREATE TYPE other_mood AS ENUM ('sad');
+SELECT * FROM lint('ALTER TYPE other_mood ADD VALUE ''happy''; SELECT ''happy''::mood;');
+SELECT * FROM lint('ALTER TYPE mood RENAME VALUE ''ok'' TO ''fine''; SELECT ''fine''::mood;');
+SELECT * FROM lint('ALTER TYPE mood ADD VALUE ''happy'';');
 
 -- int-primary-key: applies to new tables too (that is when it is cheap to fix)
 SELECT * FROM lint('CREATE TABLE t_int (id int PRIMARY KEY);');
@@ -244,7 +324,35 @@ SELECT upgrade FROM migrate.revision WHERE id = 'g3';
 SET migrate.lint_fail_on = 'sometimes';
 RESET migrate.lint_fail_on;
 
+-- the plan's transactions: migrate_upgrade() runs the whole plan in one,
+-- so a VALIDATE or a use of a new enum value in a later revision is still
+-- in the ADD's transaction; with migrate.lint_transaction = revision (CALL
+-- migrate_upgrade_each(), a commit after each revision) it is not, but
+-- within one revision it still is
+SELECT migrate_revision('add', 'ALTER TABLE orders ADD CONSTRAINT t_pos CHECK (qty > 0) NOT VALID;
+ALTER TYPE mood ADD VALUE ''glad'';', '', revision => 't1', down_revisions => '{l1}');
+SELECT migrate_revision('validate', 'ALTER TABLE orders VALIDATE CONSTRAINT t_pos;
+UPDATE orders SET feel = ''glad'' WHERE id = 1;', '', revision => 't2', down_revisions => '{t1}');
+SELECT migrate_revision('both', 'ALTER TABLE customers ADD CONSTRAINT c_pos CHECK (id > 0) NOT VALID;
+ALTER TABLE customers VALIDATE CONSTRAINT c_pos;', '', revision => 't3', down_revisions => '{t2}');
+SELECT revision, statement, rule, lock_mode, relation FROM migrate_lint('t3');
+SET migrate.lint_transaction = 'revision';
+SELECT revision, statement, rule, lock_mode, relation FROM migrate_lint('t3');
+RESET migrate.lint_transaction;
+-- a non-transactional revision in the plan: migrate_upgrade() refuses the
+-- plan, which then runs per revision, and that revision's statements each
+-- commit on their own
+SELECT migrate_revision('each', 'ALTER TABLE customers ADD CONSTRAINT c_nn CHECK (name IS NOT NULL) NOT VALID;
+ALTER TABLE customers VALIDATE CONSTRAINT c_nn;', '', revision => 't4', down_revisions => '{t3}', transactional => false);
+SELECT revision, statement, rule, lock_mode, relation FROM migrate_lint('t4');
+SET migrate.lint_transaction = 'sometimes';
+SELECT migrate_forget('t4');
+SELECT migrate_forget('t3');
+SELECT migrate_forget('t2');
+SELECT migrate_forget('t1');
+
 SELECT count(*) FROM migrate_downgrade('base');
 DROP TABLE orders, customers, small_keyed;
+DROP TYPE mood, other_mood;
 DROP FUNCTION lint(text);
 DROP EXTENSION migrate;

@@ -88,6 +88,31 @@ DROP ROLE regress_measure_dep;
 SELECT has_function_privilege('public', 'migrate_lint_measure(text)', 'EXECUTE') AS public_may_measure,
        has_function_privilege('public', 'migrate_lint(text)', 'EXECUTE') AS public_may_lint;
 
+-- every lock mode the lint reports is one pg_locks shows while the
+-- statement runs: taken by that statement, or held since an earlier one of
+-- the same transaction (a VALIDATE runs under its ADD's lock)
+SELECT migrate_revision('lock and reindex', 'LOCK TABLE m_customers IN SHARE MODE;
+REINDEX INDEX m_orders_pkey;', '', revision => 'k1', down_revisions => '{m1}');
+SELECT migrate_revision('check', 'ALTER TABLE m_orders ADD CONSTRAINT k_pos CHECK (qty > 0) NOT VALID;
+ALTER TABLE m_orders VALIDATE CONSTRAINT k_pos;', '', revision => 'k2', down_revisions => '{k1}');
+SELECT migrate_revision('foreign key', 'REINDEX TABLE m_new;
+ALTER TABLE m_new ADD CONSTRAINT k_fk FOREIGN KEY (id) REFERENCES m_customers NOT VALID;
+ALTER TABLE m_new VALIDATE CONSTRAINT k_fk;
+LOCK TABLE m_new;', '', revision => 'k3', down_revisions => '{k2}');
+SELECT * FROM migrate_lint_measure('k3');
+WITH m AS (SELECT * FROM migrate_lint_measure('k3'))
+SELECT l.revision, l.statement, l.rule, l.lock_mode, l.relation,
+       (SELECT min(m.revision || ', statement ' || m.statement) FROM m
+        WHERE to_regclass(m.relation) = to_regclass(l.relation)
+          AND m.lock_mode = l.lock_mode
+          AND (m.revision, m.statement) <= (l.revision, l.statement)) AS in_pg_locks_since
+  FROM migrate_lint('k3') l
+ WHERE l.lock_mode IS NOT NULL
+ ORDER BY l.revision, l.statement, l.relation;
+SELECT migrate_forget('k3');
+SELECT migrate_forget('k2');
+SELECT migrate_forget('k1');
+
 SELECT count(*) FROM migrate_downgrade('base');
 DROP TABLE m_orders, m_customers;
 DROP EXTENSION migrate;

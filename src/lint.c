@@ -36,6 +36,7 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "dirty.h"
 #include "lint.h"
 #include "migrate.h"
 
@@ -47,6 +48,21 @@ static int	migrate_lint_fail_on = -1;
 
 /* migrate.lint_small_table (kB): below it, size-bound findings are info */
 int			migrate_lint_small_table = 0;
+
+/*
+ * migrate.lint_transaction: how the linted plan will commit.  "plan" is
+ * migrate_upgrade(), the whole plan in one transaction; "revision" is CALL
+ * migrate_upgrade_each(), a commit after each revision.
+ */
+#define LINT_TXN_PLAN 0
+#define LINT_TXN_REVISION 1
+static int	migrate_lint_transaction = LINT_TXN_PLAN;
+
+static const struct config_enum_entry transaction_options[] = {
+	{"plan", LINT_TXN_PLAN, false},
+	{"revision", LINT_TXN_REVISION, false},
+	{NULL, 0, false}
+};
 
 static const struct config_enum_entry fail_on_options[] = {
 	{"off", -1, false},
@@ -69,6 +85,23 @@ migrate_lint_init(void)
 							"Applies to rules whose lock lasts as long as the work on the table; 0 turns it off.",
 							&migrate_lint_small_table, 0, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomEnumVariable("migrate.lint_transaction",
+							 "Sets how migrate_lint() expects the plan to commit",
+							 "plan: in one transaction, as migrate_upgrade() runs it; revision: after each revision, as CALL migrate_upgrade_each() runs it.",
+							 &migrate_lint_transaction, LINT_TXN_PLAN,
+							 transaction_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/*
+ * The transaction of the statements linted so far commits: the locks it
+ * held end, and the enum values it added become usable.
+ */
+void
+lint_transaction_end(LintState *ls)
+{
+	ls->not_valid = NIL;
+	ls->enum_values = NIL;
 }
 
 const char *
@@ -293,6 +326,8 @@ migrate_lint_script(LintState *ls, const char *sql, const char *revision)
 		ls->line = stmts[i].line;
 		ls->ignores = stmts[i].ignores;
 		lint_statement(ls, stmts[i].tree);
+		if (ls->statement_commits)
+			lint_transaction_end(ls);
 	}
 	AtEOXact_GUC(false, nestlevel);
 	ls->ignores = NIL;
@@ -461,6 +496,8 @@ migrate_lint(PG_FUNCTION_ARGS)
 	MgPlan		plan = {0};
 	const char **ids;
 	MigrateRevisionRow **rows;
+	List	   *nontx;
+	bool		per_revision;
 
 	migrate_init_srf(fcinfo, false);
 	gc = migrate_graph_get();
@@ -472,14 +509,30 @@ migrate_lint(PG_FUNCTION_ARGS)
 	for (int i = 0; i < plan.nsteps; i++)
 		ids[i] = mg_graph_rev(gc->graph, plan.steps[i].rev)->id;
 	rows = migrate_revisions_fetch(ids, plan.nsteps);
+
+	/*
+	 * migrate_upgrade() refuses a plan with a non-transactional revision:
+	 * such a plan runs per revision, and that revision's statements each in
+	 * a transaction of their own.
+	 */
+	nontx = migrate_nontransactional_ids(migrate_plan_ids(gc->graph, &plan));
+	per_revision = migrate_lint_transaction == LINT_TXN_REVISION || nontx != NIL;
 	for (int i = 0; i < plan.nsteps; i++)
 	{
+		ListCell   *lc;
+
 		if (rows[i] == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("revision \"%s\" does not exist",
 							migrate_clip(ids[i]))));
+		ls.statement_commits = false;
+		foreach(lc, nontx)
+			if (strcmp(lfirst(lc), rows[i]->id) == 0)
+				ls.statement_commits = true;
 		migrate_lint_script(&ls, rows[i]->upgrade, rows[i]->id);
+		if (per_revision)
+			lint_transaction_end(&ls);
 	}
 	put_findings(fcinfo, ls.findings);
 	return (Datum) 0;

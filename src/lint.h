@@ -9,6 +9,9 @@
  *					registration gate (migrate.lint_fail_on)
  *	lint_rules.c	the rules: one raw parse tree in, findings out
  *	lint_alter.c	the rules of ALTER TABLE, command by command
+ *	lint_txn.c		rules about the transaction a statement runs in: a
+ *					VALIDATE CONSTRAINT under its ADD's lock, a new enum
+ *					value used before it is committed
  *	lint_live.c		what only the server knows: sizes, row estimates,
  *					sessions holding conflicting locks
  *	lint_measure.c	migrate_lint_measure(): the plan run for real, locks
@@ -62,6 +65,34 @@ typedef struct LintName
 	bool		valid;			/* the check has been validated */
 } LintName;
 
+/*
+ * A constraint added NOT VALID in the transaction still open: its ADD took
+ * a lock (ACCESS EXCLUSIVE for CHECK, SHARE ROW EXCLUSIVE on both tables
+ * for FOREIGN KEY) that a VALIDATE in the same transaction keeps through
+ * its scan.
+ */
+typedef struct LintNotValid
+{
+	char	   *schema;
+	char	   *name;
+	char	   *conname;
+	LOCKMODE	lockmode;		/* the ADD statement's lock on the table */
+	RangeVar   *pktable;		/* referenced table of a foreign key */
+	const char *revision;		/* where the ADD ran */
+	int			statement;
+} LintNotValid;
+
+/* An enum label added by ALTER TYPE ... ADD VALUE in the open transaction */
+typedef struct LintEnumValue
+{
+	char	   *schema;			/* NULL when written unqualified */
+	char	   *typname;
+	char	   *label;
+	Oid			typid;			/* the live type, InvalidOid if none */
+	const char *revision;		/* where it was added */
+	int			statement;
+} LintEnumValue;
+
 /* A session holding a lock on a relation, as pg_locks showed it */
 typedef struct LintHolder
 {
@@ -81,11 +112,16 @@ typedef struct LintState
 	bool		skip_live_locks;	/* no blocked-by-transaction (the gate) */
 	bool		holders_loaded;
 	List	   *holders;		/* of LintHolder, read once per run */
+	/* per transaction of the run (see lint_transaction_end) */
+	List	   *not_valid;		/* of LintNotValid */
+	List	   *enum_values;	/* of LintEnumValue */
 	/* per script */
 	const char *revision;
 	List	   *file_ignores;	/* rule names; "*" is every rule */
 	bool		lock_timeout_set;	/* a SET lock_timeout ran earlier */
 	bool		lock_timeout_reported;
+	bool		statement_commits;	/* non-transactional: each statement
+									 * runs in a transaction of its own */
 	/* per statement */
 	int			statement;
 	int			line;
@@ -102,6 +138,7 @@ extern void migrate_lint_report(const char *sql);
 extern void migrate_measure_dry_run_begin(void);
 extern void migrate_measure_dry_run_end(void);
 extern const char *migrate_lint_severity_name(LintSeverity s);
+extern void lint_transaction_end(LintState *ls);
 
 /* lint_rules.c */
 extern void lint_statement(LintState *ls, Node *stmt);
@@ -121,6 +158,14 @@ extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
 
 /* lint_alter.c */
 extern void lint_alter_table(LintState *ls, AlterTableStmt *stmt);
+
+/* lint_txn.c: rules about what an earlier statement of the transaction did */
+extern void lint_txn_not_valid_added(LintState *ls, const RangeVar *rel,
+									 LOCKMODE lockmode, Constraint *c);
+extern void lint_txn_validate(LintState *ls, const RangeVar *rel,
+							  const char *conname);
+extern void lint_txn_enum_value_added(LintState *ls, AlterEnumStmt *stmt);
+extern void lint_txn_enum_uses(LintState *ls, Node *stmt);
 
 /* lint_live.c */
 extern Oid	lint_live_relid(const RangeVar *rel);

@@ -189,14 +189,14 @@ lint_add_column(LintState *ls, const RangeVar *rel, bool newrel,
 					rel, 0,
 					psprintf("adding column \"%s\" with a CHECK constraint scans all of %s under an ACCESS EXCLUSIVE lock",
 							 cd->colname, lint_relname(rel)),
-					"Add the column without it, then ADD CONSTRAINT ... CHECK (...) NOT VALID and VALIDATE CONSTRAINT in a later statement.");
+					"Add the column without it, then ADD CONSTRAINT ... CHECK (...) NOT VALID, and VALIDATE CONSTRAINT after a commit (in a later revision, run with CALL migrate_upgrade_each()).");
 	if (references)
 	{
 		lint_report(ls, "adding-foreign-key-constraint", LINT_ERROR, lockmode,
 					rel, 0,
 					psprintf("adding column \"%s\" with REFERENCES validates every row of %s while holding a SHARE ROW EXCLUSIVE lock on %s",
 							 cd->colname, lint_relname(rel), lint_relname(references)),
-					"Add the column without it, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a later statement.");
+					"Add the column without it, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, and VALIDATE CONSTRAINT after a commit (in a later revision, run with CALL migrate_upgrade_each()).");
 		lint_lock_checks(ls, ShareRowExclusiveLock, references);
 	}
 }
@@ -328,7 +328,7 @@ lint_add_constraint(LintState *ls, const RangeVar *rel, bool newrel,
 							lockmode, rel, 0,
 							psprintf("adding a foreign key validates every row of %s while holding SHARE ROW EXCLUSIVE locks on it and on %s, blocking their writes",
 									 lint_relname(rel), lint_relname(c->pktable)),
-							"Add it with NOT VALID, then VALIDATE CONSTRAINT in a later statement: validation takes a SHARE UPDATE EXCLUSIVE lock, which does not block reads or writes.");
+							"Add it with NOT VALID, then VALIDATE CONSTRAINT after a commit (in a later revision, run with CALL migrate_upgrade_each()): validation alone takes a SHARE UPDATE EXCLUSIVE lock, which does not block reads or writes.");
 			if (!newrel)
 				lint_lock_checks(ls, ShareRowExclusiveLock, c->pktable);
 			break;
@@ -350,7 +350,7 @@ lint_add_constraint(LintState *ls, const RangeVar *rel, bool newrel,
 							lockmode, rel, 0,
 							psprintf("adding a CHECK constraint scans all of %s under an ACCESS EXCLUSIVE lock",
 									 lint_relname(rel)),
-							"Add it with NOT VALID, then VALIDATE CONSTRAINT in a later statement: validation takes a SHARE UPDATE EXCLUSIVE lock, which does not block reads or writes.");
+							"Add it with NOT VALID, then VALIDATE CONSTRAINT after a commit (in a later revision, run with CALL migrate_upgrade_each()): validation alone takes a SHARE UPDATE EXCLUSIVE lock, which does not block reads or writes.");
 			break;
 		case CONSTR_PRIMARY:
 		case CONSTR_UNIQUE:
@@ -419,7 +419,7 @@ lint_set_not_null(LintState *ls, const RangeVar *rel, LOCKMODE lockmode,
 	lint_report(ls, "setting-not-null", LINT_ERROR, lockmode, rel, 0,
 				psprintf("SET NOT NULL on column \"%s\" scans all of %s under an ACCESS EXCLUSIVE lock",
 						 col, lint_relname(rel)),
-				psprintf("On PostgreSQL 12 and later: ADD CONSTRAINT %s_not_null CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT %s_not_null (no write lock), then SET NOT NULL, which uses the validated check instead of scanning.",
+				psprintf("On PostgreSQL 12 and later: ADD CONSTRAINT %s_not_null CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT %s_not_null after a commit (no write lock then), then SET NOT NULL, which uses the validated check instead of scanning.",
 						 col, quote_identifier(col), col));
 }
 
@@ -454,9 +454,14 @@ lint_alter_table(LintState *ls, AlterTableStmt *stmt)
 			case AT_AddConstraint:
 				lint_add_constraint(ls, rel, newrel, lockmode,
 									castNode(Constraint, cmd->def));
+				if (!newrel)
+					lint_txn_not_valid_added(ls, rel, lockmode,
+											 castNode(Constraint, cmd->def));
 				break;
 			case AT_ValidateConstraint:
 				validate_constraint(ls, rel, cmd->name);
+				if (!newrel)
+					lint_txn_validate(ls, rel, cmd->name);
 				break;
 			case AT_SetNotNull:
 				if (!newrel)

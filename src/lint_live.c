@@ -8,7 +8,8 @@
  * or an outage depends on the table.  These helpers read the size with
  * pg_relation_size()/pg_total_relation_size(), the row estimate from
  * pg_class.reltuples, and the granted locks of other sessions from
- * pg_locks joined with pg_stat_activity (read once per lint run).
+ * pg_locks joined with pg_stat_activity (read once per lint run; autovacuum
+ * workers, which yield, left out).
  *
  * Sizes need an ACCESS SHARE lock on the relation.  The lint takes it only
  * if it is free at once (ConditionalLockRelationOid): waiting behind a
@@ -138,7 +139,15 @@ lock_mode_from_name(const char *name)
 	return NoLock;
 }
 
-/* Other sessions' granted relation locks in this database, read once */
+/*
+ * Other sessions' granted relation locks in this database, read once.
+ * Autovacuum workers are left out: the deadlock detector cancels one whose
+ * lock blocks another request (ProcSleep() after deadlock_timeout), so a
+ * statement queues behind it for about a second, not for the vacuum.  One
+ * that prevents wraparound is not cancelled and stays in (its query says
+ * so; a caller who may not read it sees "<insufficient privilege>" and the
+ * worker is taken to yield).
+ */
 static void
 load_holders(LintState *ls)
 {
@@ -156,6 +165,8 @@ load_holders(LintState *ls)
 					 " WHERE l.locktype OPERATOR(pg_catalog.=) 'relation'"
 					 " AND l.database OPERATOR(pg_catalog.=) $1 AND l.granted"
 					 " AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+					 " AND NOT COALESCE(a.backend_type OPERATOR(pg_catalog.=) 'autovacuum worker'"
+					 " AND a.query OPERATOR(pg_catalog.!~~) '%(to prevent wraparound)', false)"
 					 " ORDER BY a.xact_start NULLS LAST, l.pid",
 					 1, types, values, NULL);
 	for (uint64 i = 0; i < SPI_processed; i++)

@@ -5,7 +5,8 @@
  *
  * The statements other than ALTER TABLE (which lint_alter.c takes) take a
  * fixed lock that their implementation hard-codes and does not expose:
- * DefineIndex, RemoveRelations, RenameRelation and renameatt, cluster_rel.
+ * DefineIndex, RemoveRelations, RenameRelation and renameatt, cluster_rel,
+ * ReindexIndex and ReindexTable, LockTableCommand.
  * Each function below names the one it follows.  Also here: recording
  * findings (suppression, live size, migrate.lint_small_table) and the
  * checks every statement that locks an existing relation gets
@@ -94,7 +95,8 @@ size_bound(const char *rule)
 		"varchar-narrowing", "adding-foreign-key-constraint",
 		"constraint-missing-not-valid", "setting-not-null",
 		"require-concurrent-index-creation", "adding-unique-constraint",
-		"vacuum-full", "cluster"
+		"vacuum-full", "cluster", "reindex-without-concurrently",
+		"constraint-validated-in-same-transaction"
 	};
 
 	for (int i = 0; i < lengthof(rules); i++)
@@ -376,6 +378,107 @@ lint_vacuum(LintState *ls, VacuumStmt *stmt)
 }
 
 /*
+ * REINDEX: ReindexIndex() and ReindexTable() lock the table SHARE and
+ * reindex_index() each index ACCESS EXCLUSIVE, or both SHARE UPDATE
+ * EXCLUSIVE with CONCURRENTLY.  The ACCESS EXCLUSIVE lock on an index
+ * blocks reads too: planning any query on the table opens all its indexes.
+ * SCHEMA, DATABASE and SYSTEM do the same table by table.
+ */
+static void
+lint_reindex(LintState *ls, ReindexStmt *stmt)
+{
+	ListCell   *lc;
+	bool		concurrent = false;
+	RangeVar   *rel = stmt->relation;
+	const char *hint = "Use REINDEX CONCURRENTLY in a non-transactional revision (transactional => false, or \"-- Transactional: no\" in its file).";
+
+	foreach(lc, stmt->params)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
+			concurrent = true;
+	}
+	if (rel && lint_created_in_plan(ls, rel))
+		return;
+	if (concurrent)
+	{
+		lint_lock_checks(ls, ShareUpdateExclusiveLock, rel);
+		return;
+	}
+	switch (stmt->kind)
+	{
+		case REINDEX_OBJECT_INDEX:
+			lint_report(ls, "reindex-without-concurrently", LINT_ERROR,
+						AccessExclusiveLock, rel, 1,
+						psprintf("REINDEX INDEX rebuilds %s under an ACCESS EXCLUSIVE lock, and its table under a SHARE lock: writes are blocked, and so is every query whose planning opens the index",
+								 lint_relname(rel)),
+						hint);
+			lint_lock_checks(ls, AccessExclusiveLock, rel);
+			break;
+		case REINDEX_OBJECT_TABLE:
+			lint_report(ls, "reindex-without-concurrently", LINT_ERROR,
+						ShareLock, rel, 0,
+						psprintf("REINDEX TABLE blocks writes to %s (SHARE lock) and takes an ACCESS EXCLUSIVE lock on each of its indexes while it rebuilds them, blocking the queries that plan with them",
+								 lint_relname(rel)),
+						hint);
+			lint_lock_checks(ls, ShareLock, rel);
+			break;
+		default:
+			lint_report(ls, "reindex-without-concurrently", LINT_ERROR,
+						ShareLock, NULL, 0,
+						psprintf("REINDEX %s rebuilds the indexes of every table %s, table by table, each under a SHARE lock (writes blocked) with ACCESS EXCLUSIVE locks on its indexes",
+								 stmt->kind == REINDEX_OBJECT_SCHEMA ? "SCHEMA" :
+								 stmt->kind == REINDEX_OBJECT_SYSTEM ? "SYSTEM" : "DATABASE",
+								 stmt->kind == REINDEX_OBJECT_SCHEMA ?
+								 psprintf("of schema %s", quote_identifier(stmt->name)) :
+								 stmt->kind == REINDEX_OBJECT_SYSTEM ?
+								 "of the system catalogs" : "of the database"),
+						hint);
+			break;
+	}
+}
+
+/*
+ * LOCK TABLE: LockTableCommand() takes the mode written (ACCESS EXCLUSIVE
+ * without IN ... MODE) and keeps it to the end of the transaction.  SHARE
+ * and stronger block the application's writes, ACCESS EXCLUSIVE its reads
+ * too; the weaker modes conflict with no ordinary query.
+ */
+static void
+lint_lock(LintState *ls, LockStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		RangeVar   *rel = lfirst_node(RangeVar, lc);
+		static const char *const sqlnames[] = {
+			"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE",
+			"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE",
+			"EXCLUSIVE", "ACCESS EXCLUSIVE"
+		};
+		const char *mode = stmt->mode > 0 && stmt->mode < lengthof(sqlnames) ?
+			sqlnames[stmt->mode] : "";
+
+		if (lint_created_in_plan(ls, rel))
+			continue;
+		if (stmt->mode == AccessExclusiveLock)
+			lint_report(ls, "lock-table", LINT_ERROR, stmt->mode, rel, 0,
+						psprintf("LOCK TABLE %s takes an ACCESS EXCLUSIVE lock and keeps it until the transaction ends: every read and write of the table waits until then",
+								 lint_relname(rel)),
+						"Let each statement take the lock it needs, for as short as it needs it; if the lock is needed, keep the revision short and run it with CALL migrate_upgrade_each(), which commits after each revision.");
+		else if (stmt->mode >= ShareLock)
+			lint_report(ls, "lock-table", LINT_WARNING, stmt->mode, rel, 0,
+						psprintf("LOCK TABLE %s takes a %s lock and keeps it until the transaction ends: every write to the table waits until then",
+								 lint_relname(rel), mode),
+						"Let each statement take the lock it needs, for as short as it needs it; if the lock is needed, keep the revision short and run it with CALL migrate_upgrade_each(), which commits after each revision.");
+		if (!stmt->nowait)
+			lint_lock_checks(ls, stmt->mode, rel);
+	}
+}
+
+/*
  * SET lock_timeout counts for missing-lock-timeout; SET search_path is
  * applied for the rest of the script (lint.c undoes it at the end), so
  * later names resolve as they will when the script runs: generated scripts
@@ -411,8 +514,19 @@ lint_set(LintState *ls, VariableSetStmt *stmt)
 void
 lint_statement(LintState *ls, Node *stmt)
 {
+	if (ls->enum_values != NIL)
+		lint_txn_enum_uses(ls, stmt);
 	switch (nodeTag(stmt))
 	{
+		case T_ReindexStmt:
+			lint_reindex(ls, (ReindexStmt *) stmt);
+			break;
+		case T_LockStmt:
+			lint_lock(ls, (LockStmt *) stmt);
+			break;
+		case T_AlterEnumStmt:
+			lint_txn_enum_value_added(ls, (AlterEnumStmt *) stmt);
+			break;
 		case T_AlterTableStmt:
 			lint_alter_table(ls, (AlterTableStmt *) stmt);
 			break;

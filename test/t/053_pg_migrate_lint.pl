@@ -231,5 +231,36 @@ like($out, qr/^revision b2, line 3: error: require-concurrent-index-creation: /m
 like($out, qr/\A\Q$b2\E:9: error: require-concurrent-index-creation: /,
 	'after a push, the files place the findings again');
 
+# ---- the plan's transactions: a VALIDATE one revision after its ADD ----
+my $e5 = "$dir/e5_check_qty.sql";
+write_file_text($e5, <<'EOF');
+-- Message: check qty
+-- Revision ID: e5
+-- Revises: c3
+
+-- migrate:upgrade
+ALTER TABLE orders ADD CONSTRAINT qty_pos CHECK (qty > 0) NOT VALID;
+EOF
+my $f6 = "$dir/f6_validate_qty.sql";
+write_file_text($f6, <<'EOF');
+-- Message: validate qty
+-- Revision ID: f6
+-- Revises: e5
+
+-- migrate:upgrade
+ALTER TABLE orders VALIDATE CONSTRAINT qty_pos;
+EOF
+($rc, $out, $err) = pgm('lint');
+like($out, qr/^\Q$f6\E:6: error: constraint-validated-in-same-transaction: VALIDATE CONSTRAINT "qty_pos" [^\n]*\(revision "e5", statement 1\)/m,
+	'migrate_upgrade() runs the plan in one transaction: the VALIDATE runs under the ADD\'s lock');
+{
+	local $ENV{PGOPTIONS} = '-c migrate.lint_transaction=revision';
+	($rc, $out, $err) = pgm('lint');
+	unlike($out, qr/constraint-validated-in-same-transaction/,
+		'linted as migrate_upgrade_each() runs it, a commit comes between them');
+	like($out, qr/require-concurrent-index-creation/, 'the other findings stay');
+}
+unlink $e5, $f6;
+
 $node->stop;
 done_testing();
