@@ -656,7 +656,7 @@ main(int argc, char **argv)
 				opts.quiet = true;
 				break;
 			case 'V':
-				puts("pg_migrate (migrate) 1.2");
+				puts("pg_migrate (migrate) 1.3");
 				exit(0);
 			case '?':
 				if (optopt != 0 && optopt != '?')

@@ -19,7 +19,7 @@ CREATE DATABASE app;
 });
 $node->safe_psql('app', q{
 CREATE EXTENSION migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 });
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
@@ -319,7 +319,7 @@ like($out, qr/Exported 5 revisions/, 'export writes every revision');
 
 # ---- any file order: children before parents, ties by file order ----
 $node->safe_psql('postgres', 'CREATE DATABASE order_db');
-$node->safe_psql('order_db', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE TO '1.2'});
+$node->safe_psql('order_db', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE});
 {
 	local $dir = "$tmp/order";
 	mkdir $dir;

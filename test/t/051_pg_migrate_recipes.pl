@@ -13,7 +13,7 @@ my $node = PostgreSQL::Test::Cluster->new('recipes');
 $node->init;
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE app');
-$node->safe_psql('app', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE TO '1.2'});
+$node->safe_psql('app', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE});
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 my $url = 'postgresql:///app?host=' . $node->host . '&port=' . $node->port;
