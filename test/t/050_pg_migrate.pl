@@ -572,5 +572,48 @@ like($err, qr/d4_bad\.sql:5: syntax error at or near ";"/, 'naming the file and 
 is(dsql(q{SELECT count(*) FROM migrate.revision WHERE id = 'd4'}), '0', 'nothing registered');
 unlink "$tmp/deploy/d4_bad.sql";
 
+# ---- the client-only build: libpq's headers and library, nothing else ----
+SKIP:
+{
+	my $cc = `command -v cc 2>/dev/null`;
+	skip 'no C compiler', 4 unless $cc;
+	my $incdir = `pg_config --includedir`;
+	my $libdir = `pg_config --libdir`;
+	chomp($incdir, $libdir);
+	# what Debian's libpq-dev installs, and no server header
+	my $inc = "$tmp/libpq-dev/include";
+	mkdir "$tmp/libpq-dev";
+	mkdir $inc;
+	mkdir "$inc/libpq";
+	mkdir "$inc/internal";
+	system('cp', "$incdir/$_", "$inc/") for qw(libpq-fe.h libpq-events.h postgres_ext.h pg_config_ext.h
+	  pg_config.h pg_config_manual.h pg_config_os.h);
+	system('cp', "$incdir/libpq/libpq-fs.h", "$inc/libpq/");
+	system("cp '$incdir'/internal/*.h '$inc/internal/'");
+	system("cp -r '$incdir'/internal/libpq '$inc/internal/' 2>/dev/null");
+	my $src = "$tmp/client-only";
+	mkdir $src;
+	mkdir "$src/client_only";
+	mkdir "$src/client_only/$_" for qw(common catalog);
+	system("cp pg_migrate/*.c pg_migrate/*.h pg_migrate/Makefile '$src/'") == 0 or die;
+	system("cd pg_migrate/client_only && cp --parents *.c *.h common/*.h catalog/*.h '$src/client_only/'") == 0 or die;
+	my ($o, $e) = ('', '');
+	IPC::Run::run([ 'make', '-C', $src, 'CLIENT_ONLY=1', 'COPT=-Werror', "LIBPQ_INCLUDEDIR=$inc",
+		"LIBPQ_LIBDIR=$libdir", 'PG_CONFIG=/nonexistent/pg_config' ], '>', \$o, '2>', \$e);
+	is($? >> 8, 0, 'make -C pg_migrate CLIENT_ONLY=1 builds with libpq-dev\'s files only') or diag("$o\n$e");
+	unlike($o, qr{/server\b|pgxs}, 'no server include directory and no PGXS');
+	local %ENV = %ENV;
+	$ENV{LD_LIBRARY_PATH} = $libdir;
+	$ENV{PGHOST} = $node->host;
+	$ENV{PGPORT} = $node->port;
+	$ENV{PGDATABASE} = 'deploy_db';
+	$ENV{PGUSER} = 'deploy';
+	IPC::Run::run([ "$src/pg_migrate", '-D', "$tmp/deploy", 'history' ], '>', \$o, '2>', \$e);
+	is($o, "d2 -> d3 (head) (current), names\nd1 -> d2, prices\n<base> -> d1, items\n", 'the client-only pg_migrate pushes and reads')
+	  or diag($e);
+	IPC::Run::run([ "$src/pg_migrate", '-D', "$tmp/deploy", 'downgrade', '-1' ], '>', \$o, '2>', \$e);
+	is($o, "Running downgrade d3 -> d2, names\n", 'and runs migrations') or diag($e);
+}
+
 $node->stop;
 done_testing();
