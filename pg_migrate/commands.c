@@ -711,6 +711,7 @@ cmd_current(void)
 		int			nheads = 0;
 		bool	   *reached = NULL;
 		PQExpBuffer newer = createPQExpBuffer();
+		int			nnewer = 0;
 
 		/*
 		 * "(head)" is the database's view: files not pushed yet may have
@@ -752,11 +753,15 @@ cmd_current(void)
 		}
 		for (int k = 0; k < nheads; k++)
 			if (!reached[k])
+			{
 				appendPQExpBuffer(newer, "%s%s", newer->len ? ", " : "",
 								  d->files[heads[k]].id);
-		if (newer->len)
-			pm_info("%s: the files in %s have head%s not applied: %s (\"%s upgrade heads\" applies them)",
-					progname, d->dir, strchr(newer->data, ',') ? "s" : "", newer->data, progname);
+				nnewer++;
+			}
+		if (nnewer > 0)
+			pm_info("%s: the files in %s have %d head%s not applied: %s (\"%s upgrade heads\" applies %s)",
+					progname, d->dir, nnewer, nnewer == 1 ? "" : "s", newer->data,
+					progname, nnewer == 1 ? "it" : "them");
 		PQclear(res);
 	}
 	PQfinish(conn);

@@ -152,8 +152,9 @@ usage(const Command *c)
 	for (c = commands; c->name; c++)
 		printf("  %-10s %s\n", c->name, c->summary);
 	printf("\n%s\nExit status: 0 success, 1 error, 2 bad usage, 3 could not connect,\n"
-		   "4 check: not up to date, 5 push refused: an applied revision's file changed,\n"
-		   "6 revision files unreadable or invalid, 7 lint: findings at or above --fail-on.\n",
+		   "4 not up to date (check, revision --autogenerate), 5 push refused: an\n"
+		   "applied revision's file changed, 6 revision files unreadable or invalid\n"
+		   "(SQL that does not parse included), 7 lint: findings at or above --fail-on.\n",
 		   common_options);
 }
 

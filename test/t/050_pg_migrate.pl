@@ -533,7 +533,7 @@ dsql(q{SELECT migrate_forget('d2')});
 is($out, "d1 (head)\n", 'current --no-push: the database\'s view');
 ($rc, $out, $err) = pgd('deploy', 'current');
 is($out, "d1\n", 'current: not (head) while the files have a newer head');
-like($err, qr/the files in \S+ have head not applied: d2/, 'and says which');
+like($err, qr/the files in \S+ have 1 head not applied: d2 \("pg_migrate upgrade heads" applies it\)/, 'and says which');
 
 # autogenerate refuses while the database is behind the files
 write_file_text("$tmp/deploy/d2_prices.sql", "-- Revision ID: d2\n-- Revises: d1\n-- Message: prices\n\n-- migrate:upgrade\nCREATE TABLE prices (item int REFERENCES items);\n\n-- migrate:downgrade\nDROP TABLE prices;\n");
