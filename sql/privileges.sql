@@ -67,6 +67,28 @@ DELETE FROM migrate.version;
 SELECT setval('migrate.job_id_seq', 1);
 RESET ROLE;
 
+-- the deployer's drift check on a schema it may create in but does not own
+-- (1.3: the shadow is set up for it); without CREATE there, a clear refusal
+CREATE SCHEMA priv_app;
+GRANT USAGE, CREATE ON SCHEMA priv_app TO regress_priv_deployer;
+SET ROLE regress_priv_deployer;
+CREATE TABLE priv_app.t (id int);
+SELECT migrate_check('CREATE TABLE t (id int);', 'priv_app');
+\set VERBOSITY sqlstate
+SELECT migrate_check('CREATE TABLE priv_app.t (id int, x int);', 'priv_app');
+\set VERBOSITY default
+SELECT migrate_check('CREATE TABLE priv_app.t (id int, x int);', 'priv_app');
+RESET ROLE;
+SELECT nspname, nspowner::regrole FROM pg_namespace WHERE nspname LIKE 'priv_app%' OR nspname LIKE 'migrate_shadow%';
+REVOKE CREATE ON SCHEMA priv_app FROM regress_priv_deployer;
+SET ROLE regress_priv_deployer;
+SELECT migrate_check('CREATE TABLE t (id int);', 'priv_app');
+\set VERBOSITY sqlstate
+SELECT migrate_check('CREATE TABLE t (id int);', 'priv_app');
+\set VERBOSITY default
+RESET ROLE;
+DROP SCHEMA priv_app CASCADE;
+
 -- a plain user reads the graph and nothing else
 SET ROLE regress_priv_plain;
 SELECT revision FROM migrate_heads();
