@@ -25,6 +25,7 @@
 const char *progname = "pg_migrate";
 Options		opts;
 RevDir	   *pm_pushed;
+void		(*pm_on_error) (void);
 
 static char *ext_schema;		/* quoted schema of the extension */
 static int	ext_major,
@@ -151,8 +152,9 @@ usage(const Command *c)
 	for (c = commands; c->name; c++)
 		printf("  %-10s %s\n", c->name, c->summary);
 	printf("\n%s\nExit status: 0 success, 1 error, 2 bad usage, 3 could not connect,\n"
-		   "4 check: not up to date, 5 push refused: an applied revision's file changed,\n"
-		   "6 revision files unreadable or invalid, 7 lint: findings at or above --fail-on.\n",
+		   "4 not up to date (check, revision --autogenerate), 5 push refused: an\n"
+		   "applied revision's file changed, 6 revision files unreadable or invalid\n"
+		   "(SQL that does not parse included), 7 lint: findings at or above --fail-on.\n",
 		   common_options);
 }
 
@@ -307,6 +309,183 @@ error_place(const PGresult *res, int *lineno)
 	return file;
 }
 
+/*
+ * A password never reaches a message: "scheme://user:secret@" and
+ * "password=secret" become "****", and so does the password the
+ * connection string gives wherever a server message echoes it (a string
+ * libpq did not take for a URI is a database name to the server).
+ */
+static char *conn_password;
+
+static char *
+redact(const char *msg)
+{
+	PQExpBuffer b = createPQExpBuffer();
+	const char *p = msg;
+
+	while (*p)
+	{
+		const char *at;
+		const char *slash;
+
+		if (conn_password && strlen(conn_password) >= 3 &&
+			strncmp(p, conn_password, strlen(conn_password)) == 0)
+		{
+			appendPQExpBufferStr(b, "****");
+			p += strlen(conn_password);
+			continue;
+		}
+		if (strncmp(p, "://", 3) == 0 &&
+			(at = strchr(p + 3, '@')) != NULL &&
+			((slash = strchr(p + 3, '/')) == NULL || slash > at) &&
+			memchr(p + 3, ':', at - p - 3) != NULL)
+		{
+			const char *colon = memchr(p + 3, ':', at - p - 3);
+
+			appendBinaryPQExpBuffer(b, p, colon + 1 - p);
+			appendPQExpBufferStr(b, "****");
+			p = at;
+			continue;
+		}
+		if (pg_strncasecmp(p, "password", 8) == 0)
+		{
+			const char *q = p + 8;
+
+			while (*q == ' ')
+				q++;
+			if (*q == '=')
+			{
+				q++;
+				while (*q == ' ')
+					q++;
+				appendPQExpBufferStr(b, "password=****");
+				if (*q == '\'')
+				{
+					for (q++; *q && *q != '\''; q++)
+						if (*q == '\\' && q[1])
+							q++;
+					if (*q)
+						q++;
+				}
+				else
+					while (*q && !isspace((unsigned char) *q) && *q != '"' && *q != '&')
+						q++;
+				p = q;
+				continue;
+			}
+		}
+		appendPQExpBufferChar(b, *p++);
+	}
+	return b->data;
+}
+
+/*
+ * SQLAlchemy's URLs name a driver after the scheme (postgresql+psycopg2://,
+ * postgres+asyncpg://, postgresql+psycopg://): libpq knows postgresql://
+ * and postgres:// only, and would send anything else to the server as a
+ * database name, password included.  Drop the driver; refuse other
+ * schemes.  Also remember the password, for redact().
+ */
+static const char *
+normalize_dbname(const char *s)
+{
+	const char *p = s;
+	char	   *scheme;
+	char	   *plus;
+	PQconninfoOption *opts_parsed;
+
+	if (s == NULL)
+		return NULL;
+	while (isalnum((unsigned char) *p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (p > s && isalpha((unsigned char) s[0]) && strncmp(p, "://", 3) == 0)
+	{
+		scheme = pnstrdup(s, p - s);
+		plus = strchr(scheme, '+');
+		if (plus)
+			*plus = '\0';
+		if (pg_strcasecmp(scheme, "postgresql") != 0 && pg_strcasecmp(scheme, "postgres") != 0)
+		{
+			fprintf(stderr, "%s: error: unsupported database URL scheme \"%s\"\n"
+					"HINT:  Use a postgresql:// or postgres:// URL (a driver suffix such as +psycopg2 is ignored).\n",
+					progname, pnstrdup(s, p - s));
+			exit(EXIT_CONNECT);
+		}
+		if (plus || strncmp(s, "postgres", 8) != 0)
+			s = psprintf("postgresql%s", p);
+	}
+	if ((opts_parsed = PQconninfoParse(s, NULL)) != NULL)
+	{
+		for (PQconninfoOption *o = opts_parsed; o->keyword; o++)
+			if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+				conn_password = pg_strdup(o->val);
+		PQconninfoFree(opts_parsed);
+	}
+	return s;
+}
+
+/*
+ * The server's hints name its SQL functions; from the client, name the
+ * pg_migrate command that does the same.
+ */
+static const char *
+client_hint(const char *hint)
+{
+	const char *p;
+
+	if (strcmp(hint, "Run SELECT migrate_upgrade('heads').") == 0)
+		return psprintf("Run \"%s upgrade heads\".", progname);
+	if (strncmp(hint, "Use CALL migrate_upgrade_each(", 30) == 0)
+		return psprintf("Run \"%s upgrade --each\", which runs such revisions in a background worker.", progname);
+	if (strncmp(hint, "Use CALL migrate_downgrade_each(", 32) == 0)
+		return psprintf("Run \"%s downgrade --each TARGET\", which runs such revisions in a background worker.", progname);
+	if (strcmp(hint, "Generate a revision with migrate_autogenerate().") == 0)
+		return psprintf("Generate a revision with \"%s revision --autogenerate --desired FILE -m MESSAGE\".", progname);
+	if (strcmp(hint, "Register the revision, or correct the version rows with migrate_stamp().") == 0)
+		return psprintf("Add the revision's file and push it, or correct the version rows with \"%s stamp\".", progname);
+	if (strncmp(hint, "Pass head or down_revisions", 27) == 0)
+		return psprintf("Give --head to say where the revision goes, or merge the heads with \"%s merge heads -m MESSAGE\".", progname);
+	if (strncmp(hint, "SELECT * FROM migrate_lint_sql(script) shows", 44) == 0)
+		return psprintf("\"%s lint FILE\" shows%s", progname, hint + 44);
+	if (strncmp(hint, "Downgrade below it first, for example with migrate_downgrade('", 62) == 0 &&
+		(p = strstr(hint + 62, "')")) != NULL)
+		return psprintf("Downgrade below it first, for example with \"%s downgrade %.*s\"%s",
+						progname, (int) (p - hint - 62), hint + 62, p + 2);
+	return hint;
+}
+
+/*
+ * The exit status of an error the server raised while the files were
+ * pushed: a file whose SQL does not parse, or that the server refuses as
+ * a revision (transaction control, a statement that cannot run in a
+ * transactional revision, a bad header value), is an invalid file (6), as
+ * the checks made before the push report; a changed applied revision is
+ * 5; anything else (privileges, locks) stays 1.
+ */
+static int
+push_error_code(const char *state, const char *msg, const char *context)
+{
+	static const char *const invalid_file[] = {
+		"42601",				/* syntax error */
+		"42P17",				/* invalid object definition */
+		"22023",				/* invalid parameter value */
+		"2D000",				/* transaction control */
+		"25001",				/* must run outside a transaction */
+		"0A000",				/* not supported in a revision */
+		NULL
+	};
+
+	if (state && strcmp(state, "42710") == 0 &&
+		(strstr(msg, "its file differs") || strstr(msg, "differ from their files")))
+		return EXIT_REFUSED;
+	if (state == NULL || context == NULL || strstr(context, "push of revision") == NULL)
+		return EXIT_ERROR;
+	for (int i = 0; invalid_file[i]; i++)
+		if (strcmp(state, invalid_file[i]) == 0)
+			return EXIT_BAD_FILES;
+	return EXIT_ERROR;
+}
+
 void
 pm_report_error(const PGresult *res, int code)
 {
@@ -321,9 +500,13 @@ pm_report_error(const PGresult *res, int code)
 	if (msg == NULL)
 		msg = PQresultErrorMessage(res);
 	pm_progress_end();
-	if (code == EXIT_ERROR && state && strcmp(state, "42710") == 0 &&
-		(strstr(msg, "its file differs") || strstr(msg, "differ from their files")))
-		code = EXIT_REFUSED;
+	if (code == EXIT_ERROR)
+		code = push_error_code(state, msg, context);
+	msg = redact(msg);
+	if (detail)
+		detail = redact(detail);
+	if (hint)
+		hint = client_hint(hint);
 	if (file && line > 0)
 		fprintf(stderr, "%s: error: %s:%d: %s\n", progname, file, line, msg);
 	else if (file)
@@ -337,6 +520,8 @@ pm_report_error(const PGresult *res, int code)
 	/* the push's own context line says what the file name says */
 	if (context && (strncmp(context, "push of revision", 16) != 0 || opts.verbose))
 		fprintf(stderr, "CONTEXT:  %s\n", context);
+	if (pm_on_error)
+		pm_on_error();
 	exit(code);
 }
 
@@ -432,7 +617,7 @@ notice_processor(void *arg, const PGresult *res)
 	if (detail)
 		fprintf(stderr, "DETAIL:  %s\n", detail);
 	if (hint)
-		fprintf(stderr, "HINT:  %s\n", hint);
+		fprintf(stderr, "HINT:  %s\n", client_hint(hint));
 	progress_show();
 }
 
@@ -489,7 +674,7 @@ pm_connect(void)
 	}
 	if (PQstatus(conn) == CONNECTION_BAD)
 	{
-		fprintf(stderr, "%s: error: %s", progname, PQerrorMessage(conn));
+		fprintf(stderr, "%s: error: %s", progname, redact(PQerrorMessage(conn)));
 		exit(EXIT_CONNECT);
 	}
 	PQsetNoticeProcessor(conn, NULL, NULL);
@@ -656,7 +841,7 @@ main(int argc, char **argv)
 				opts.quiet = true;
 				break;
 			case 'V':
-				puts("pg_migrate (migrate) 1.2");
+				puts("pg_migrate (migrate) 1.3");
 				exit(0);
 			case '?':
 				if (optopt != 0 && optopt != '?')
@@ -754,6 +939,7 @@ main(int argc, char **argv)
 			opts.args[i]++;
 	if (opts.dbname == NULL)
 		opts.dbname = getenv("DATABASE_URL");
+	opts.dbname = normalize_dbname(opts.dbname);
 	if (opts.sql + opts.each + opts.dry_run > 1)
 	{
 		fprintf(stderr, "%s: error: --sql, --each and --dry-run cannot be combined\n", progname);

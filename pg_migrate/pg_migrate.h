@@ -22,9 +22,11 @@
 #define EXIT_ERROR			1	/* the database refused, or another failure */
 #define EXIT_USAGE			2	/* bad command line */
 #define EXIT_CONNECT		3	/* could not connect */
-#define EXIT_NOT_CURRENT	4	/* check: not at head, or drift */
+#define EXIT_NOT_CURRENT	4	/* check: not at head, or drift;
+								 * revision --autogenerate: not at head */
 #define EXIT_REFUSED		5	/* push: an applied revision's file changed */
-#define EXIT_BAD_FILES		6	/* revision files unreadable or invalid */
+#define EXIT_BAD_FILES		6	/* revision files unreadable or invalid,
+								 * SQL that does not parse included */
 #define EXIT_LINT			7	/* lint: a finding at or above --fail-on */
 
 /* One revision file */
@@ -107,6 +109,7 @@ typedef struct Options
 /* pg_migrate.c */
 extern const char *progname;
 extern RevDir *pm_pushed;		/* the files being pushed, for messages */
+extern void (*pm_on_error) (void);	/* says what an error undid */
 extern Options opts;
 extern void pg_fatal_exit(int code, const char *fmt,...) pg_attribute_printf(2, 3) pg_attribute_noreturn();
 extern void pm_warning(const char *fmt,...) pg_attribute_printf(1, 2);

@@ -2,7 +2,7 @@
 -- where the server has an update path; their members are not user objects.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 DROP EXTENSION IF EXISTS pgcrypto;
 DROP EXTENSION IF EXISTS citext;
 RESET client_min_messages;

@@ -3,7 +3,7 @@
 -- unless asked for (ownership => true).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 DROP ROLE IF EXISTS diff_app;
 DROP ROLE IF EXISTS diff_app2;
 DROP ROLE IF EXISTS diff_ro;

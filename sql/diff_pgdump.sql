@@ -4,7 +4,7 @@
 -- and ignored; errors name the line of the desired DDL.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 DROP ROLE IF EXISTS dump_owner;
 CREATE ROLE dump_owner;
 RESET client_min_messages;

@@ -3,7 +3,7 @@
 -- is, a new default is just SET DEFAULT.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 RESET client_min_messages;
 CREATE SCHEMA pop;
 CREATE TABLE pop.users (id integer PRIMARY KEY, email text NOT NULL, score integer DEFAULT 0, legacy text NOT NULL DEFAULT '');

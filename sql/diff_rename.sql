@@ -3,7 +3,7 @@
 -- data; an undeclared drop and add of the same type is warned about.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 RESET client_min_messages;
 CREATE SCHEMA rn;
 SET search_path = rn;

@@ -17,7 +17,9 @@ GRANT migrate_deployer TO regress_priv_deployer;
 SELECT setval('migrate.job_id_seq', 1000) > 0 AS job_ids_moved;
 
 -- the matrix: every function, procedure, view and catalog table of the
--- extension x {superuser, extension owner, deployer, plain user}
+-- extension x {superuser, extension owner, deployer, plain user, the
+-- database's owner}: the deployer and the database owner read what pg_dump
+-- reads (the tables and sequences of pg_extension_config_dump), from 1.3
 CREATE FUNCTION pg_temp.may(role name, cls regclass, obj oid) RETURNS text
 LANGUAGE sql AS $$
 	SELECT CASE
@@ -33,7 +35,8 @@ SELECT pg_describe_object(d.classid, d.objid, 0) AS object,
 	   pg_temp.may('postgres', d.classid, d.objid) AS superuser,
 	   pg_temp.may('regress_priv_owner', d.classid, d.objid) AS ext_owner,
 	   pg_temp.may('regress_priv_deployer', d.classid, d.objid) AS deployer,
-	   pg_temp.may('regress_priv_plain', d.classid, d.objid) AS plain
+	   pg_temp.may('regress_priv_plain', d.classid, d.objid) AS plain,
+	   pg_temp.may('pg_database_owner', d.classid, d.objid) AS db_owner
   FROM pg_depend d
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'migrate')
    AND d.deptype = 'e'
@@ -54,11 +57,37 @@ SELECT operation, status, role_name FROM migrate.run ORDER BY run_id;
 SELECT count(*) FROM migrate_jobs WHERE job_id > 1000;
 CALL migrate_downgrade_each('base');
 CALL migrate_upgrade_each('p1');
-SELECT revision, owner FROM migrate.revision;
+-- ... reads the catalog, as pg_dump does (1.3) ...
+SELECT id, owner FROM migrate.revision;
+SELECT last_value > 0 AS readable FROM migrate.job_id_seq;
 -- ... but neither stamps nor writes the catalog
 SELECT * FROM migrate_stamp('base');
 DELETE FROM migrate.run;
+DELETE FROM migrate.version;
+SELECT setval('migrate.job_id_seq', 1);
 RESET ROLE;
+
+-- the deployer's drift check on a schema it may create in but does not own
+-- (1.3: the shadow is set up for it); without CREATE there, a clear refusal
+CREATE SCHEMA priv_app;
+GRANT USAGE, CREATE ON SCHEMA priv_app TO regress_priv_deployer;
+SET ROLE regress_priv_deployer;
+CREATE TABLE priv_app.t (id int);
+SELECT migrate_check('CREATE TABLE t (id int);', 'priv_app');
+\set VERBOSITY sqlstate
+SELECT migrate_check('CREATE TABLE priv_app.t (id int, x int);', 'priv_app');
+\set VERBOSITY default
+SELECT migrate_check('CREATE TABLE priv_app.t (id int, x int);', 'priv_app');
+RESET ROLE;
+SELECT nspname, nspowner::regrole FROM pg_namespace WHERE nspname LIKE 'priv_app%' OR nspname LIKE 'migrate_shadow%';
+REVOKE CREATE ON SCHEMA priv_app FROM regress_priv_deployer;
+SET ROLE regress_priv_deployer;
+SELECT migrate_check('CREATE TABLE t (id int);', 'priv_app');
+\set VERBOSITY sqlstate
+SELECT migrate_check('CREATE TABLE t (id int);', 'priv_app');
+\set VERBOSITY default
+RESET ROLE;
+DROP SCHEMA priv_app CASCADE;
 
 -- a plain user reads the graph and nothing else
 SET ROLE regress_priv_plain;

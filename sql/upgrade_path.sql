@@ -77,6 +77,21 @@ SELECT migrate_revision('three', 'CREATE TABLE up_c (x int)', 'DROP TABLE up_c',
 						down_revisions => '{u3}');
 SELECT id, owner FROM migrate.revision WHERE id = 'u5';
 SELECT revision FROM migrate_upgrade('u2');
+
+-- 1.3: the deploy role and the database owner read what pg_dump reads
+SELECT has_sequence_privilege('migrate_deployer', 'migrate.job_id_seq', 'SELECT') AS deployer_reads_12;
+ALTER EXTENSION migrate UPDATE TO '1.3';
+SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+SELECT c.relname,
+	   has_table_privilege('migrate_deployer', c.oid, 'SELECT') AS deployer_reads,
+	   has_table_privilege('migrate_deployer', c.oid, 'INSERT,UPDATE,DELETE') AS deployer_writes,
+	   has_table_privilege('pg_database_owner', c.oid, 'SELECT') AS db_owner_reads,
+	   has_table_privilege('pg_database_owner', c.oid, 'INSERT,UPDATE,DELETE') AS db_owner_writes
+  FROM pg_extension e, unnest(e.extconfig) AS t(oid) JOIN pg_class c ON c.oid = t.oid
+ WHERE e.extname = 'migrate' ORDER BY 1;
+SELECT has_schema_privilege('pg_database_owner', 'migrate', 'USAGE') AS db_owner_schema;
+SELECT migrate_check();
+SELECT revision FROM migrate_heads() ORDER BY 1;
 SELECT * FROM pg_extension_update_paths('migrate') ORDER BY source, target;
 -- the updated extension has the objects of a fresh install
 SELECT md5(string_agg(pg_describe_object(classid, objid, objsubid), ',' ORDER BY 1)) AS objects
@@ -85,6 +100,8 @@ SELECT md5(string_agg(pg_describe_object(classid, objid, objsubid), ',' ORDER BY
 SELECT md5(string_agg(attname || ':' || atttypid::regtype || ':' || attnotnull, ',' ORDER BY attrelid::regclass::text, attnum)) AS columns
   FROM pg_attribute WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
    AND attnum > 0 AND NOT attisdropped \gset updated_
+SELECT md5(string_agg(relname || ':' || coalesce(relacl::text, ''), ',' ORDER BY relname)) AS acls
+  FROM pg_class WHERE relnamespace = 'migrate'::regnamespace \gset updated_
 \c contrib_regression
 DROP DATABASE upgrade_path_db;
 CREATE DATABASE upgrade_path_db;
@@ -98,6 +115,8 @@ SELECT md5(string_agg(pg_describe_object(classid, objid, objsubid), ',' ORDER BY
 SELECT md5(string_agg(attname || ':' || atttypid::regtype || ':' || attnotnull, ',' ORDER BY attrelid::regclass::text, attnum)) = :'updated_columns' AS same_columns
   FROM pg_attribute WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
    AND attnum > 0 AND NOT attisdropped;
+SELECT md5(string_agg(relname || ':' || coalesce(relacl::text, ''), ',' ORDER BY relname)) = :'updated_acls' AS same_acls
+  FROM pg_class WHERE relnamespace = 'migrate'::regnamespace;
 \c contrib_regression
 DROP DATABASE upgrade_path_db;
 DROP ROLE regress_up_role;

@@ -36,6 +36,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid_d.h"
+#include "catalog/pg_type_d.h"
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -47,6 +48,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "catalog.h"
 #include "desired_names.h"
 #include "diff.h"
 #include "migrate.h"
@@ -607,6 +609,87 @@ skip_blanks(const char *text, int loc, int end)
 }
 
 /*
+ * Put an empty shadow in the place of schema: rename the real one to away,
+ * create the shadow under the real name with the real one's owner and
+ * grants.  Renaming a schema takes its owner's rights, which a deploy role
+ * usually lacks (public belongs to pg_database_owner): a member of
+ * migrate_deployer who may CREATE in the schema gets these three fixed
+ * statements run as the bootstrap superuser, as move_extension does.  They
+ * run no user code, the desired DDL still runs as the caller with exactly
+ * the rights the real schema gives, and the rollback of the shadow undoes
+ * them.  Anyone else who does not own the schema is told who may.
+ */
+static void
+make_shadow(const char *schema, const char *away, Oid realnsp)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(realnsp)};
+	bool		owns,
+				deployer,
+				may_create;
+	char	   *owner;
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_has_role(n.nspowner, 'USAGE'), "
+							  "pg_catalog.has_schema_privilege(n.oid, 'CREATE'), "
+							  "pg_catalog.pg_get_userbyid(n.nspowner), "
+							  "EXISTS (SELECT FROM pg_catalog.pg_roles r "
+							  "WHERE r.rolname OPERATOR(pg_catalog.=) 'migrate_deployer' "
+							  "AND pg_catalog.pg_has_role(r.oid, 'USAGE')) "
+							  "FROM pg_catalog.pg_namespace n "
+							  "WHERE n.oid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read schema %u", realnsp);
+	owns = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)[0] == 't';
+	may_create = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)[0] == 't';
+	owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	deployer = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)[0] == 't';
+
+	if (owns)
+	{
+		spi_exec(psprintf("ALTER SCHEMA %s RENAME TO %s",
+						  quote_identifier(schema), quote_identifier(away)),
+				 SPI_OK_UTILITY);
+		spi_exec(psprintf("CREATE SCHEMA %s", quote_identifier(schema)),
+				 SPI_OK_UTILITY);
+		copy_schema_privileges(away, schema);
+		return;
+	}
+	if (!deployer || !may_create)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to compare schema \"%s\" with a desired schema", schema),
+				 errdetail("The desired schema is built in a shadow that takes the name of schema \"%s\" while the comparison runs.", schema),
+				 errhint("Run the comparison as a member of role \"%s\", the owner of schema \"%s\", or as a member of role \"migrate_deployer\" with the CREATE privilege on it.",
+						 owner, schema)));
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nestlevel = migrate_pin_settings();
+	PG_TRY();
+	{
+		spi_exec(psprintf("ALTER SCHEMA %s RENAME TO %s",
+						  quote_identifier(schema), quote_identifier(away)),
+				 SPI_OK_UTILITY);
+		spi_exec(psprintf("CREATE SCHEMA %s AUTHORIZATION %s",
+						  quote_identifier(schema), quote_identifier(owner)),
+				 SPI_OK_UTILITY);
+		copy_schema_privileges(away, schema);
+		migrate_unpin_settings(nestlevel);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+}
+
+/*
  * Run desired in a shadow of schema and return its model, allocated in
  * mcxt.  Leaves nothing behind.
  */
@@ -670,12 +753,7 @@ shadow_read_desired(const char *desired, const char *schema,
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		spi_exec(psprintf("ALTER SCHEMA %s RENAME TO %s",
-						  quote_identifier(schema), quote_identifier(away)),
-				 SPI_OK_UTILITY);
-		spi_exec(psprintf("CREATE SCHEMA %s", quote_identifier(schema)),
-				 SPI_OK_UTILITY);
-		copy_schema_privileges(away, schema);
+		make_shadow(schema, away, realnsp);
 		spi_exec(psprintf("SELECT pg_catalog.set_config('search_path', %s, true)",
 						  quote_literal_cstr(psprintf("%s, pg_temp",
 													  quote_identifier(schema)))),

@@ -25,7 +25,7 @@ $node->safe_psql('postgres',
 	"CREATE ROLE deployer LOGIN; CREATE DATABASE app OWNER deployer;"
 	  . " CREATE DATABASE ref OWNER deployer;");
 $node->safe_psql('app',
-	"CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE TO '1.2';"
+	"CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE;"
 	  . " GRANT EXECUTE ON FUNCTION migrate_autogenerate(text, text, text, boolean, boolean),"
 	  . " migrate_check(text, text) TO deployer;"
 	  . " CREATE SCHEMA shop AUTHORIZATION deployer;");

@@ -19,7 +19,7 @@ CREATE DATABASE app;
 });
 $node->safe_psql('app', q{
 CREATE EXTENSION migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 });
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
@@ -131,6 +131,7 @@ like($out, qr/Pushed 2 files: 0 registered, 0 updated, 2 unchanged\./, 'a second
 ($rc, $out, $err) = pgm('check');
 is($rc, 4, 'check exits 4 while revisions are pending');
 like($err, qr/database is not up to date/, 'check says why');
+like($err, qr/HINT:  Run "pg_migrate upgrade heads"\.\n/, 'and names the pg_migrate command');
 
 ($rc, $out, $err) = pgm('upgrade', '--sql');
 is($rc, 0, 'upgrade --sql');
@@ -218,7 +219,8 @@ like($err, qr/is not a head revision.*--splice/s, 'and names --splice');
 
 ($rc, $out, $err) = pgm('upgrade', 'heads');
 is($rc, 1, 'upgrade of a plan with a non-transactional revision in one transaction fails');
-like($err, qr/migrate_upgrade_each/, 'and hints at --each');
+like($err, qr/HINT:  Run "pg_migrate upgrade --each", which runs such revisions in a background worker\./,
+	'and hints at the pg_migrate command, not the SQL function');
 ($rc, $out, $err) = pgm('upgrade', 'heads', '--each');
 is($rc, 0, 'upgrade heads --each');
 like($err, qr/running it in background job/, 'the non-transactional revision runs in a background job');
@@ -275,6 +277,8 @@ like($err, qr/error: revision "c0ffee000002" is applied and its file differs fro
 is(sql(q{SELECT count(*) FROM migrate.revision WHERE id = 'beef00000001'}), '0', 'nothing of the push is registered');
 ($rc, $out, $err) = pgm('upgrade');
 is($rc, 5, 'every command pushes first and so refuses too');
+($rc, $out, $err) = pgm('check');
+is($rc, 5, 'check too exits 5 for a changed applied file (README: exit codes)');
 ($rc, $out, $err) = pgm('--no-push', 'current');
 is($rc, 0, '--no-push skips the files');
 write_file_text($f2, $saved2);
@@ -319,7 +323,7 @@ like($out, qr/Exported 5 revisions/, 'export writes every revision');
 
 # ---- any file order: children before parents, ties by file order ----
 $node->safe_psql('postgres', 'CREATE DATABASE order_db');
-$node->safe_psql('order_db', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE TO '1.2'});
+$node->safe_psql('order_db', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE});
 {
 	local $dir = "$tmp/order";
 	mkdir $dir;
@@ -397,7 +401,7 @@ for my $case (sort keys %bad)
 	write_file_text("$dir/ok0001_fine.sql", "-- Revision ID: ok0001\n-- Revises: base\n-- migrate:upgrade\nSELECT 1;\n");
 	write_file_text("$dir/dd1_x.sql", "-- Revision ID: dd1\n-- Revises: ok0001\n-- migrate:upgrade\nSELEC 1;\n");
 	($rc, $out, $err) = pgm('push');
-	is($rc, 1, 'a script the server refuses: exit 1');
+	is($rc, 6, 'a script the server refuses as SQL: exit 6, an invalid file (README: exit codes)');
 	like($err, qr/^pg_migrate: error: \Q$dir\E\/dd1_x\.sql:4: syntax error at or near "SELEC"/, 'the server error names the file and line');
 }
 {
@@ -451,6 +455,164 @@ is($rc, 0, 'check --desired passes after the upgrade');
 	delete $ENV{DATABASE_URL};
 	IPC::Run::run([ 'pg_migrate', '-D', $dir, '-h', $node->host, '-p', '1', 'current' ], '>', \$o, '2>', \$e);
 	is($? >> 8, 3, 'a failed connection exits 3');
+}
+
+# ---- DATABASE_URL in SQLAlchemy's form; passwords never printed ----
+{
+	my ($o, $e) = ('', '');
+	local %ENV = %ENV;
+	delete $ENV{PGDATABASE};
+	for my $scheme ('postgresql+psycopg2', 'postgres+asyncpg', 'postgresql+psycopg', 'postgres')
+	{
+		$ENV{DATABASE_URL} = "$scheme://someone:s3cr3t-pw\@/app?host=" . $node->host . '&port=' . $node->port . '&user=' . scalar(getpwuid($<));
+		IPC::Run::run([ 'pg_migrate', '-D', $dir, '--no-push', 'current' ], '>', \$o, '2>', \$e);
+		is($o, "fa0000000001 (audit) (head)\n", "DATABASE_URL with scheme $scheme") or diag($e);
+	}
+	$ENV{DATABASE_URL} = 'mysql+pymysql://someone:s3cr3t-pw@db/app';
+	IPC::Run::run([ 'pg_migrate', '-D', $dir, 'current' ], '>', \$o, '2>', \$e);
+	is($? >> 8, 3, 'another scheme exits 3');
+	like($e, qr/unsupported database URL scheme "mysql\+pymysql"/, 'and names the scheme');
+	unlike($e, qr/s3cr3t/, 'without the password');
+	# a URL to a database that does not exist, a conninfo whose database
+	# name holds a password: the server's message echoes them
+	for my $dbname ('postgresql+psycopg2://someone:s3cr3t-pw@/nosuchdb?host=' . $node->host . '&port=' . $node->port,
+		"host=" . $node->host . " port=" . $node->port . " dbname='app password=s3cr3t-pw' password=s3cr3t-pw")
+	{
+		delete $ENV{DATABASE_URL};
+		IPC::Run::run([ 'pg_migrate', '-D', $dir, '-d', $dbname, 'current' ], '>', \$o, '2>', \$e);
+		is($? >> 8, 3, 'a database that does not exist exits 3');
+		like($e, qr/does not exist/, 'the server said why');
+		unlike($e, qr/s3cr3t/, 'the password is not printed');
+	}
+}
+
+# ---- as a deploy role: a failed upgrade, current, autogenerate, drift ----
+$node->safe_psql('postgres', q{
+CREATE ROLE deploy LOGIN;
+CREATE ROLE deploy_nocreate LOGIN;
+GRANT migrate_deployer TO deploy, deploy_nocreate;
+CREATE DATABASE deploy_db;
+});
+$node->safe_psql('deploy_db', q{CREATE EXTENSION migrate; GRANT CREATE ON SCHEMA public TO deploy});
+# run pg_migrate as ROLE against deploy_db, in $tmp/deploy
+sub pgd
+{
+	my ($role, @args) = @_;
+	my ($out, $err) = ('', '');
+	local %ENV = %ENV;
+	$ENV{PGHOST} = $node->host;
+	$ENV{PGPORT} = $node->port;
+	$ENV{PGDATABASE} = 'deploy_db';
+	$ENV{PGUSER} = $role;
+	delete $ENV{DATABASE_URL};
+	IPC::Run::run([ 'pg_migrate', '-D', "$tmp/deploy", @args ], '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+sub dsql { return $node->safe_psql('deploy_db', shift); }
+mkdir "$tmp/deploy";
+write_file_text("$tmp/deploy/d1_items.sql", "-- Revision ID: d1\n-- Revises: base\n-- Message: items\n\n-- migrate:upgrade\nCREATE TABLE items (id int PRIMARY KEY);\n\n-- migrate:downgrade\nDROP TABLE items;\n");
+write_file_text("$tmp/deploy/d2_prices.sql", "-- Revision ID: d2\n-- Revises: d1\n-- Message: prices\n\n-- migrate:upgrade\nCREATE TABLE prices (item int REFERENCES no_such_table);\n\n-- migrate:downgrade\nDROP TABLE prices;\n");
+
+($rc, $out, $err) = pgd('deploy', 'upgrade');
+is($rc, 1, 'a failing upgrade exits 1');
+is($out, "Running upgrade  -> d1, items\nRunning upgrade d1 -> d2, prices\n", 'the steps were reported as they ran');
+like($err, qr/error: .*d2_prices\.sql:6: relation "no_such_table" does not exist/, 'the error names the file and line');
+like($err, qr/the upgrade was rolled back: none of the 2 steps reported above is applied, and the 2 revisions pushed from \S+ are not registered/,
+	'and says the steps and the push were rolled back');
+unlike($err, qr/pushed 2 new/, 'without claiming a push that was rolled back');
+is(dsql('SELECT count(*) FROM migrate.revision'), '0', 'nothing was registered');
+
+($rc, $out, $err) = pgd('deploy', 'upgrade', 'd1');
+is($rc, 0, 'upgrade to d1');
+like($err, qr/pushed 2 new and 0 updated revisions/, 'a committed push is reported');
+# the database's view (d1 is not a head: d2 is registered) and the files'
+($rc, $out, $err) = pgd('deploy', 'current');
+is($out, "d1\n", 'current: d1 is not the head, d2 is registered');
+dsql(q{SELECT migrate_forget('d2')});
+($rc, $out, $err) = pgd('deploy', '--no-push', 'current');
+is($out, "d1 (head)\n", 'current --no-push: the database\'s view');
+($rc, $out, $err) = pgd('deploy', 'current');
+is($out, "d1\n", 'current: not (head) while the files have a newer head');
+like($err, qr/the files in \S+ have 1 head not applied: d2 \("pg_migrate upgrade heads" applies it\)/, 'and says which');
+
+# autogenerate refuses while the database is behind the files
+write_file_text("$tmp/deploy/d2_prices.sql", "-- Revision ID: d2\n-- Revises: d1\n-- Message: prices\n\n-- migrate:upgrade\nCREATE TABLE prices (item int REFERENCES items);\n\n-- migrate:downgrade\nDROP TABLE prices;\n");
+write_file_text("$tmp/deploy.sql", "CREATE TABLE items (id int PRIMARY KEY, name text);\nCREATE TABLE prices (item int REFERENCES items);\n");
+($rc, $out, $err) = pgd('deploy', 'revision', '--autogenerate', '--desired', "$tmp/deploy.sql", '-m', 'names', '--rev-id', 'd3');
+is($rc, 4, 'revision --autogenerate behind the files\' head exits 4');
+like($err, qr/error: target database is not up to date\nDETAIL:  1 revision is pending: d2\.\nHINT:  Run "pg_migrate upgrade heads" first/,
+	'as Alembic: target database is not up to date');
+ok(!-e "$tmp/deploy/d3_names.sql", 'and writes no file');
+
+# the drift gate as the deploy role (who does not own schema public)
+($rc, $out, $err) = pgd('deploy', 'upgrade');
+is($rc, 0, 'upgrade to head') or diag($err);
+($rc, $out, $err) = pgd('deploy', 'check', '--desired', "$tmp/deploy.sql");
+is($rc, 4, 'check --desired as the deploy role: drift exits 4') or diag($err);
+like($err, qr/schema "public" differs from the desired schema\nDETAIL:  1 difference:\nadd column items\.name\nHINT:  Generate a revision with "pg_migrate revision --autogenerate/,
+	'names the difference and the pg_migrate command');
+($rc, $out, $err) = pgd('deploy', 'revision', '--autogenerate', '--desired', "$tmp/deploy.sql", '-m', 'names', '--rev-id', 'd3');
+is($rc, 0, 'revision --autogenerate as the deploy role') or diag($err);
+($rc, $out, $err) = pgd('deploy', 'upgrade');
+is($rc, 0, 'upgrade');
+($rc, $out, $err) = pgd('deploy', 'check', '--desired', "$tmp/deploy.sql");
+is($rc, 0, 'check --desired as the deploy role: no drift exits 0') or diag($err);
+is(dsql(q{SELECT string_agg(nspname, ',') FROM pg_namespace WHERE nspname LIKE 'migrate_shadow%'}), '', 'no shadow is left');
+is(dsql(q{SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'}), 'pg_database_owner', 'public kept its owner');
+($rc, $out, $err) = pgd('deploy_nocreate', 'check', '--desired', "$tmp/deploy.sql");
+is($rc, 1, 'a deployer without CREATE on the schema: an error, exit 1');
+like($err, qr/permission denied to compare schema "public" with a desired schema\n.*HINT:  Run the comparison as a member of role "pg_database_owner", the owner of schema "public", or as a member of role "migrate_deployer" with the CREATE privilege on it\./s,
+	'naming the roles that may');
+
+# exit 6: SQL that does not parse is an invalid file; nothing registered
+write_file_text("$tmp/deploy/d4_bad.sql", "-- Revision ID: d4\n-- Revises: d3\n\n-- migrate:upgrade\nCREATE TABLE oops (;\n");
+($rc, $out, $err) = pgd('deploy', 'upgrade');
+is($rc, 6, 'a syntax error in a file exits 6');
+like($err, qr/d4_bad\.sql:5: syntax error at or near ";"/, 'naming the file and line');
+is(dsql(q{SELECT count(*) FROM migrate.revision WHERE id = 'd4'}), '0', 'nothing registered');
+unlink "$tmp/deploy/d4_bad.sql";
+
+# ---- the client-only build: libpq's headers and library, nothing else ----
+SKIP:
+{
+	my $cc = `command -v cc 2>/dev/null`;
+	skip 'no C compiler', 4 unless $cc;
+	my $incdir = `pg_config --includedir`;
+	my $libdir = `pg_config --libdir`;
+	chomp($incdir, $libdir);
+	# what Debian's libpq-dev installs, and no server header
+	my $inc = "$tmp/libpq-dev/include";
+	mkdir "$tmp/libpq-dev";
+	mkdir $inc;
+	mkdir "$inc/libpq";
+	mkdir "$inc/internal";
+	system('cp', "$incdir/$_", "$inc/") for qw(libpq-fe.h libpq-events.h postgres_ext.h pg_config_ext.h
+	  pg_config.h pg_config_manual.h pg_config_os.h);
+	system('cp', "$incdir/libpq/libpq-fs.h", "$inc/libpq/");
+	system("cp '$incdir'/internal/*.h '$inc/internal/'");
+	system("cp -r '$incdir'/internal/libpq '$inc/internal/' 2>/dev/null");
+	my $src = "$tmp/client-only";
+	mkdir $src;
+	mkdir "$src/client_only";
+	mkdir "$src/client_only/$_" for qw(common catalog);
+	system("cp pg_migrate/*.c pg_migrate/*.h pg_migrate/Makefile '$src/'") == 0 or die;
+	system("cd pg_migrate/client_only && cp --parents *.c *.h common/*.h catalog/*.h '$src/client_only/'") == 0 or die;
+	my ($o, $e) = ('', '');
+	IPC::Run::run([ 'make', '-C', $src, 'CLIENT_ONLY=1', 'COPT=-Werror', "LIBPQ_INCLUDEDIR=$inc",
+		"LIBPQ_LIBDIR=$libdir", 'PG_CONFIG=/nonexistent/pg_config' ], '>', \$o, '2>', \$e);
+	is($? >> 8, 0, 'make -C pg_migrate CLIENT_ONLY=1 builds with libpq-dev\'s files only') or diag("$o\n$e");
+	unlike($o, qr{/server\b|pgxs}, 'no server include directory and no PGXS');
+	local %ENV = %ENV;
+	$ENV{LD_LIBRARY_PATH} = $libdir;
+	$ENV{PGHOST} = $node->host;
+	$ENV{PGPORT} = $node->port;
+	$ENV{PGDATABASE} = 'deploy_db';
+	$ENV{PGUSER} = 'deploy';
+	IPC::Run::run([ "$src/pg_migrate", '-D', "$tmp/deploy", 'history' ], '>', \$o, '2>', \$e);
+	is($o, "d2 -> d3 (head) (current), names\nd1 -> d2, prices\n<base> -> d1, items\n", 'the client-only pg_migrate pushes and reads')
+	  or diag($e);
+	IPC::Run::run([ "$src/pg_migrate", '-D', "$tmp/deploy", 'downgrade', '-1' ], '>', \$o, '2>', \$e);
+	is($o, "Running downgrade d3 -> d2, names\n", 'and runs migrations') or diag($e);
 }
 
 $node->stop;

@@ -1,6 +1,8 @@
 # README's quick start and deploy recipes, run as written (outside any
-# container): the quick start from files and from SQL (a redeploy of the
-# SQL recipe is a no-op), a CI step, a backup before migrating, the
+# container) by a deploy role that is not a superuser: the quick start from
+# files and from SQL (a redeploy of the SQL recipe is a no-op), a CI step, a
+# backup before migrating that stops when the dump fails, dumps by the
+# deploy role and by the database owner restored, the
 # docker compose commands, an entrypoint honouring AUTO_MIGRATE, a Python
 # lifespan hook, and recovering from a refused push with git.
 use strict;
@@ -12,11 +14,28 @@ use Test::More;
 my $node = PostgreSQL::Test::Cluster->new('recipes');
 $node->init;
 $node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE app');
-$node->safe_psql('app', q{CREATE EXTENSION migrate; ALTER EXTENSION migrate UPDATE TO '1.2'});
+# The recipes run as a deploy role, as in production: a member of
+# migrate_deployer that may create in schema public, in a database owned by
+# another role (app_owner) that is not a deployer.
+$node->safe_psql('postgres', q{
+CREATE ROLE deployer LOGIN;
+CREATE ROLE app_owner LOGIN;
+CREATE DATABASE app OWNER app_owner;
+CREATE DATABASE sqlapp OWNER app_owner;
+});
+for my $db ('app', 'sqlapp')
+{
+	# README: what the deploy role creates, the database owner may read
+	# (and so back up)
+	$node->safe_psql($db, q{CREATE EXTENSION migrate; GRANT CREATE ON SCHEMA public TO deployer;
+ALTER DEFAULT PRIVILEGES FOR ROLE deployer GRANT SELECT ON TABLES TO pg_database_owner;
+ALTER DEFAULT PRIVILEGES FOR ROLE deployer GRANT SELECT ON SEQUENCES TO pg_database_owner;});
+}
+$node->safe_psql('postgres', 'GRANT migrate_deployer TO deployer');
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
-my $url = 'postgresql:///app?host=' . $node->host . '&port=' . $node->port;
+my $url = 'postgresql://deployer@/app?host=' . $node->host . '&port=' . $node->port;
+my $superuser = scalar(getpwuid($<));
 
 # run a shell snippet in $tmp/app with DATABASE_URL set; (exit, out, err)
 sub sh
@@ -24,7 +43,7 @@ sub sh
 	my ($script, %env) = @_;
 	my ($out, $err) = ('', '');
 	local %ENV = (%ENV, DATABASE_URL => $url, PGHOST => $node->host,
-		PGPORT => $node->port, PGDATABASE => 'app', %env);
+		PGPORT => $node->port, PGDATABASE => 'app', PGUSER => 'deployer', %env);
 	IPC::Run::run([ 'bash', '-c', "set -e; cd '$tmp/app'; $script" ], '>', \$out, '2>', \$err);
 	return ($? >> 8, $out, $err);
 }
@@ -46,8 +65,6 @@ like($out, qr/^Running upgrade  -> [0-9a-f]{12}, create customers\n<base> -> [0-
 	'quick start: upgrade and history');
 
 # ---- quick start, from SQL, deployed twice ----
-$node->safe_psql('postgres', 'CREATE DATABASE sqlapp');
-$node->safe_psql('sqlapp', q{CREATE EXTENSION migrate});
 open my $fh, '>', "$tmp/revisions.sql" or die;
 print $fh <<'SQL';
 SELECT migrate_revision('create customers',
@@ -74,16 +91,53 @@ f=$(ls migrations/*_create_orders.sql)
 sed -i 's/^-- migrate:upgrade$/&\nCREATE TABLE orders (id bigint PRIMARY KEY, total numeric(12,2) NOT NULL DEFAULT 0);/; s/^-- migrate:downgrade$/&\nDROP TABLE orders;/' "$f"});
 ($rc, $out, $err) = sh(q{pg_migrate -d "$DATABASE_URL" check}, PGDATABASE => 'postgres');
 is($rc, 4, 'CI: check exits 4 before the upgrade');
-($rc, $out, $err) = sh(q{
+# the backup recipe, written to a file as README has it (sh() adds set -e
+# around snippets, so run the file with sh to test the recipe's own)
+open $fh, '>', "$tmp/app/backup.sh" or die;
+print $fh <<'SH';
+set -e
 pg_dump -Fc -f "before-$(date +%Y%m%d%H%M%S).dump" "$DATABASE_URL"
 pg_migrate -d "$DATABASE_URL" upgrade head    # pushes migrations/, then upgrades
 pg_migrate -d "$DATABASE_URL" check           # 0: at head; 4: not
-ls before-*.dump
-}, PGDATABASE => 'postgres');
-is($rc, 0, 'CI step with a backup first') or diag($err);
+SH
+close $fh;
+
+# a dump that fails stops the recipe: nothing is upgraded without a backup
+$node->safe_psql('postgres', 'CREATE ROLE no_backup LOGIN');
+($rc, $out, $err) = sh(q{sh backup.sh}, PGDATABASE => 'postgres',
+	DATABASE_URL => 'postgresql://no_backup@/app?host=' . $node->host . '&port=' . $node->port);
+isnt($rc, 0, 'backup recipe: a failing pg_dump fails the recipe');
+like($err, qr/pg_dump: error: .*permission denied/, 'pg_dump said why');
+unlike($out, qr/Running upgrade/, 'and the upgrade did not run');
+is($node->safe_psql('app', 'SELECT count(*) FROM migrate.version'), '1', 'the database is where it was');
+unlink glob("$tmp/app/before-*.dump");
+
+($rc, $out, $err) = sh(q{sh backup.sh && ls before-*.dump}, PGDATABASE => 'postgres');
+is($rc, 0, 'CI step with a backup first, as the deploy role') or diag($err);
 like($out, qr/Running upgrade [0-9a-f]{12} -> [0-9a-f]{12}, create orders\nNo new upgrade operations detected\.\nbefore-\d+\.dump\n/,
 	'the backup is written, the upgrade runs, check passes');
-($rc, $out, $err) = sh(qq{pg_migrate upgrade head && pg_migrate -U '@{[ scalar(getpwuid($<)) ]}' -d app -D '$tmp/app/migrations' upgrade head});
+
+# ---- backups by the deploy role and by the database owner, restored ----
+$node->safe_psql('app', q{INSERT INTO orders VALUES (1, 9.5)});
+my %dumps;
+for my $role ('deployer', 'app_owner')
+{
+	($rc, $out, $err) = sh(qq{pg_dump -U $role -Fc -f '$tmp/$role.dump' app});
+	is($rc, 0, "pg_dump by $role") or diag($err);
+	ok(-s "$tmp/$role.dump", "the dump by $role is not empty");
+	# README: restore as a superuser (CREATE EXTENSION migrate needs one)
+	$node->safe_psql('postgres', "CREATE DATABASE restored_$role OWNER app_owner");
+	($rc, $out, $err) = sh(qq{pg_restore -U '$superuser' --exit-on-error -d restored_$role '$tmp/$role.dump'});
+	is($rc, 0, "pg_restore of the dump by $role") or diag($err);
+	is($node->safe_psql("restored_$role", 'SELECT total FROM orders'), '9.50', "restored_$role has the data");
+	($rc, $out, $err) = sh(q{pg_migrate current}, PGDATABASE => "restored_$role");
+	like($out, qr/^[0-9a-f]{12} \(head\)$/, "restored_$role has the history: the deploy role sees it at head") or diag($err);
+	($rc, $out, $err) = sh(q{pg_migrate -d "$PGDATABASE" check && pg_migrate -d "$PGDATABASE" upgrade head}, PGDATABASE => "restored_$role");
+	is($rc, 0, "the deploy role checks and upgrades restored_$role") or diag($err);
+	like($err, qr/Nothing to upgrade/, 'nothing is run again after the restore');
+}
+
+($rc, $out, $err) = sh(qq{pg_migrate upgrade head && pg_migrate -U '$superuser' -d app -D '$tmp/app/migrations' upgrade head});
 is($rc, 0, 'the docker compose exec commands, outside a container') or diag($err);
 
 # ---- entrypoint with AUTO_MIGRATE, and a Python lifespan hook ----

@@ -15,7 +15,7 @@ $node->start;
 $node->safe_psql('postgres', q{CREATE DATABASE app;});
 $node->safe_psql('app', q{
 CREATE EXTENSION migrate;
-ALTER EXTENSION migrate UPDATE TO '1.2';
+ALTER EXTENSION migrate UPDATE;
 });
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
