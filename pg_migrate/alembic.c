@@ -573,7 +573,17 @@ find_alembic(void)
 	int			rc;
 
 	if (opts.alembic)
+	{
+		run_capture(psprintf("%s --version >/dev/null 2>&1", opts.alembic), &rc);
+		if (rc != 0)
+		{
+			fprintf(stderr, "%s: error: could not run Alembic as \"%s\": \"%s --version\" exited with status %d\n"
+					"HINT:  Give --alembic a command that runs Alembic, such as \"python3 -m alembic\" or the path of the alembic script of the project's virtual environment.\n",
+					progname, opts.alembic, opts.alembic, rc);
+			exit(EXIT_ERROR);
+		}
 		return opts.alembic;
+	}
 	if (in_path("alembic"))
 		return "alembic";
 	run_capture("python3 -c 'import alembic' >/dev/null 2>&1", &rc);
