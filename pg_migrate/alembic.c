@@ -513,6 +513,8 @@ read_module(AlembicRev *a)
 
 /* ---- running Alembic ---- */
 
+static char *version_table = "alembic_version";
+
 static char *
 shell_quote(const char *s)
 {
@@ -864,7 +866,7 @@ comma_list(char **items, int n)
  */
 static char *
 render_step(const char *alembic, const char *ini, const AlembicRev *a,
-			bool up, const char *errfile, char **failed, bool *nontx)
+			bool up, const char *errfile, char **failed, char **partial, bool *nontx)
 {
 	const RevFile *r = &a->r;
 	const char *parent = r->ndown > 0 ? r->down[0] : "base";
@@ -887,27 +889,31 @@ render_step(const char *alembic, const char *ini, const AlembicRev *a,
 		marker = psprintf("-- Running upgrade %s -> %s", comma_list(r->down, r->ndown), r->id);
 	else
 		marker = psprintf("-- Running downgrade %s -> %s", r->id, comma_list(r->down, r->ndown));
-	sql = offline_section(out, marker, "alembic_version", &found, nontx);
 	{
-		/* a version table of another name: the one the first step creates */
+		/*
+		 * The version table is the one a run from base creates before its
+		 * first step (env.py may name another than alembic_version); the
+		 * roots run first, so later runs know it.
+		 */
 		const char *c = strstr(out, "CREATE TABLE ");
+		const char *mk = strstr(out, "-- Running ");
 
-		if (c && (c == out || c[-1] == '\n'))
+		if (c && mk && c < mk && (c == out || c[-1] == '\n'))
 		{
-			const char *n = c + strlen("CREATE TABLE ");
-			char	   *vt = pnstrdup(n, strcspn(n, " (\n"));
+			const char *nm = c + strlen("CREATE TABLE ");
+			char	   *vt = pnstrdup(nm, strcspn(nm, " (\n"));
 			const char *dot = strrchr(vt, '.');
-			const char *mk = strstr(out, "-- Running ");
 
-			if (mk && c < mk && strcmp(dot ? dot + 1 : vt, "alembic_version") != 0)
-				sql = offline_section(out, marker, dot ? dot + 1 : vt, &found, nontx);
+			version_table = dot ? pg_strdup(dot + 1) : vt;
 		}
 	}
+	sql = offline_section(out, marker, version_table, &found, nontx);
 	if (rc != 0)
 	{
 		char	   *lm = last_marker(out);
 
 		*failed = error_tail(errfile);
+		*partial = found ? sql : NULL;
 		if (lm && strcmp(lm, marker) != 0)
 			*failed = psprintf("%s (in the step \"%s\", which Alembic runs first)", *failed, lm + 11);
 		return NULL;
@@ -922,7 +928,7 @@ render_step(const char *alembic, const char *ini, const AlembicRev *a,
 
 /* The script of a step offline mode could not render: it stops the upgrade */
 static char *
-refusal(const AlembicRev *a, bool up, const char *why)
+refusal(const AlembicRev *a, bool up, const char *why, const char *partial)
 {
 	PQExpBuffer b = createPQExpBuffer();
 	PQExpBuffer msg = createPQExpBuffer();
@@ -930,6 +936,19 @@ refusal(const AlembicRev *a, bool up, const char *why)
 	appendPQExpBuffer(b, "-- Alembic's offline mode could not render the %s of %s\n-- (%s).\n"
 					  "-- Write its SQL here, then delete the statement below.\n",
 					  up ? "upgrade" : "downgrade", a->module, why);
+	if (partial && partial[0])
+	{
+		appendPQExpBufferStr(b, "-- What offline mode rendered before it failed:\n");
+		for (const char *p = partial; *p;)
+		{
+			size_t		len = strcspn(p, "\n");
+
+			appendPQExpBuffer(b, "--%s%.*s\n", len ? "   " : "", (int) len, p);
+			p += len;
+			if (*p)
+				p++;
+		}
+	}
 	for (const char *p = a->r.id; *p; p++)
 		appendPQExpBufferChar(msg, *p == '\'' ? ' ' : *p);
 	appendPQExpBuffer(b, "DO $pg_migrate$ BEGIN RAISE EXCEPTION 'the %s of revision %s was not imported: Alembic''s offline mode could not render it'; END $pg_migrate$;",
@@ -1048,30 +1067,34 @@ import_alembic(void)
 	/* the SQL, from Alembic's offline mode */
 	alembic = find_alembic();
 	errfile = psprintf("%s/.pg_migrate_alembic.%d.err", target->dir, (int) getpid());
-	for (int i = 0; i < n; i++)
-	{
-		AlembicRev *a = &revs[i];
-		bool		nontx_up = false,
-					nontx_down = false;
-		char	   *failed = NULL;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++)
+		{
+			AlembicRev *a = &revs[i];
+			bool		nontx_up = false,
+						nontx_down = false;
+			char	   *failed = NULL;
+			char	   *partial = NULL;
 
-		a->r.upgrade = render_step(alembic, ini, a, true, errfile, &failed, &nontx_up);
-		if (a->r.upgrade == NULL)
-		{
-			a->failed_up = failed;
-			a->r.upgrade = refusal(a, true, failed);
+			if ((a->r.ndown == 0) != (pass == 0))
+				continue;		/* roots first: they show the version table */
+			a->r.upgrade = render_step(alembic, ini, a, true, errfile, &failed, &partial, &nontx_up);
+			if (a->r.upgrade == NULL)
+			{
+				a->failed_up = failed;
+				a->r.upgrade = refusal(a, true, failed, partial);
+			}
+			failed = partial = NULL;
+			a->r.downgrade = render_step(alembic, ini, a, false, errfile, &failed, &partial, &nontx_down);
+			if (a->r.downgrade == NULL)
+			{
+				a->failed_down = failed;
+				a->r.downgrade = refusal(a, false, failed, partial);
+			}
+			if (a->r.upgrade[0] == '\0')
+				a->r.upgrade = NULL;
+			a->r.transactional = !(nontx_up || nontx_down);
 		}
-		failed = NULL;
-		a->r.downgrade = render_step(alembic, ini, a, false, errfile, &failed, &nontx_down);
-		if (a->r.downgrade == NULL)
-		{
-			a->failed_down = failed;
-			a->r.downgrade = refusal(a, false, failed);
-		}
-		if (a->r.upgrade[0] == '\0')
-			a->r.upgrade = NULL;
-		a->r.transactional = !(nontx_up || nontx_down);
-	}
 	unlink(errfile);
 
 	/* the files, all or none */

@@ -349,8 +349,28 @@ like($err, qr/could not run Alembic as/, 'and says so');
 my $proj3 = "$tmp/datamig";
 make_path("$proj3/alembic/versions");
 copy("$proj/alembic.ini", "$proj3/alembic.ini") or die;
-copy("$proj/alembic/env.py", "$proj3/alembic/env.py") or die;
 copy("$proj/alembic/script.py.mako", "$proj3/alembic/script.py.mako") or die;
+# a version table of another name (env.py's context.configure)
+my $env = read_file_text("$proj/alembic/env.py");
+$env =~ s/target_metadata=target_metadata/target_metadata=target_metadata, version_table="shop_version"/g == 2 or die 'env.py';
+write_file_text("$proj3/alembic/env.py", $env);
+write_file_text("$proj3/alembic/versions/bb02_items.py", <<'PY');
+from alembic import op
+import sqlalchemy as sa
+
+revision = "bb0200000002"
+down_revision = "aa0100000001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("items")
+PY
 write_file_text("$proj3/alembic/versions/aa01_backfill.py", <<'PY');
 """backfill through Python"""
 from alembic import op
@@ -363,6 +383,7 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table("counters", sa.Column("n", sa.Integer))
     conn = op.get_bind()
     for (i,) in conn.execute(sa.text("SELECT 1")).fetchall():
         conn.execute(sa.text("SELECT :i"), {"i": i})
@@ -378,6 +399,22 @@ is($rc, 0, 'a module offline mode cannot run still imports');
 like($err, qr/could not render the upgrade of revision aa0100000001: AttributeError: 'NoneType' object has no attribute 'fetchall'/, 'with Alembic\'s reason');
 my $bf = read_file_text("$mig3/aa0100000001_backfill_through_python.sql");
 like($bf, qr/^-- CHECK Alembic's offline mode could not render its upgrade\.$/m, 'flagged in the header');
+like($bf, qr/^-- What offline mode rendered before it failed:\n--   CREATE TABLE counters \(\n--       n INTEGER\n--   \);\n--\n--   SELECT 1;\nDO /m,
+	'what was rendered before the failure, commented out');
+is(read_file_text("$mig3/bb0200000002_bb02_items.sql"), q{-- Imported from Alembic revision module bb02_items.py
+-- Message: bb02_items
+-- Revision ID: bb0200000002
+-- Revises: aa0100000001
+
+-- migrate:upgrade
+CREATE TABLE items (
+    id SERIAL NOT NULL,
+    PRIMARY KEY (id)
+);
+
+-- migrate:downgrade
+DROP TABLE items;
+}, 'a version table of another name is left out too');
 $node->safe_psql('postgres', 'CREATE DATABASE datamig');
 $node->safe_psql('datamig', 'CREATE EXTENSION migrate');
 ($rc, $out, $err) = pgm('datamig', $mig3, 'upgrade');
