@@ -18,6 +18,7 @@
  *					undo scripts (Flyway Teams); R__ repeatable ones are
  *					skipped with a warning
  *	diesel			DIR/<version>_<name>/up.sql, down.sql
+ *	alembic			an Alembic project: its revision graph is kept, see alembic.c
  *
  *-------------------------------------------------------------------------
  */
@@ -309,8 +310,7 @@ check_tool(const char *what)
 	for (int i = 0; tools[i]; i++)
 		if (opts.from && strcmp(opts.from, tools[i]) == 0)
 			return;
-	pg_fatal_exit(EXIT_USAGE, "%s: --from must be golang-migrate, dbmate, flyway or diesel%s",
-				  what, strcmp(what, "adopt") == 0 ? " (or alembic)" : "");
+	pg_fatal_exit(EXIT_USAGE, "%s: --from must be golang-migrate, dbmate, flyway, diesel or alembic", what);
 }
 
 int
@@ -323,6 +323,8 @@ cmd_import(void)
 
 	if (opts.nargs != 1)
 		pg_fatal_exit(EXIT_USAGE, "import: give the directory of the other tool's migrations");
+	if (opts.from && strcmp(opts.from, "alembic") == 0)
+		return import_alembic();
 	check_tool("import");
 	d = revdir_read(opts.dir, true);
 	revdir_check(d);

@@ -108,7 +108,10 @@ static const Command commands[] = {
 	"                            (default), warning, info, or none\n"},
 	{"import", cmd_import, "import --from=TOOL DIR",
 		"convert another tool's migrations into revision files (no database needed)",
-	"      --from=TOOL           golang-migrate, dbmate, flyway or diesel\n"},
+		"      --from=TOOL           golang-migrate, dbmate, flyway, diesel or alembic\n"
+		"      --alembic=COMMAND     how to run Alembic (default: alembic on PATH,\n"
+		"                            else python3 -m alembic)\n"
+		"      --alembic-config=FILE alembic.ini, when DIR is the versions directory\n"},
 	{"adopt", cmd_adopt, "adopt --from=TOOL",
 		"push, then stamp the database from TOOL's version table",
 	"      --from=TOOL           golang-migrate, dbmate, flyway, diesel or alembic\n"},
@@ -779,6 +782,8 @@ main(int argc, char **argv)
 		{"from", required_argument, NULL, 17},
 		{"target", required_argument, NULL, 18},
 		{"fail-on", required_argument, NULL, 19},
+		{"alembic", required_argument, NULL, 20},
+		{"alembic-config", required_argument, NULL, 21},
 		{NULL, 0, NULL, 0}
 	};
 	const Command *cmd = NULL;
@@ -907,6 +912,12 @@ main(int argc, char **argv)
 				break;
 			case 19:
 				opts.fail_on = OPTARG;
+				break;
+			case 20:
+				opts.alembic = OPTARG;
+				break;
+			case 21:
+				opts.alembic_config = OPTARG;
 				break;
 			default:
 				fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);

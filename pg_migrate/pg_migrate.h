@@ -8,6 +8,7 @@
  *	revfile.c		revision files: reading, checking, writing
  *	commands.c		the subcommands
  *	import.c		import and adopt: other tools' migrations and version tables
+ *	alembic.c		import --from alembic: Alembic's modules and offline SQL
  *
  *-------------------------------------------------------------------------
  */
@@ -99,6 +100,8 @@ typedef struct Options
 	const char *range;
 	const char *format;
 	const char *from;			/* import, adopt: the other tool */
+	const char *alembic;		/* import --from alembic: its command */
+	const char *alembic_config; /* import --from alembic: alembic.ini */
 	const char *target;			/* lint: the upgrade target (-r, --target) */
 	const char *fail_on;		/* lint: the least severity that fails */
 	/* positional arguments after the subcommand */
@@ -167,5 +170,8 @@ extern void pm_push(PGconn *conn, RevDir *d);
 extern int	cmd_import(void);
 extern int	cmd_adopt(void);
 extern char *import_version_id(const char *tool, const char *version);
+
+/* alembic.c */
+extern int	import_alembic(void);
 
 #endif							/* PG_MIGRATE_H */

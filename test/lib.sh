@@ -36,6 +36,8 @@ MG_PACKAGES=(
 	clang-14
 	libclang-rt-14-dev
 	python3-psycopg2
+	python3-alembic
+	python3-sqlalchemy
 	make
 	gcc
 )
