@@ -7,8 +7,10 @@ OBJS = \
 	src/core/target.o \
 	src/catalog/catalog.o \
 	src/catalog/graphcache.o \
+	src/catalog/graph_error.o \
 	src/run/script.o \
 	src/run/exec.o \
+	src/run/toplevel.o \
 	src/ops/register.o \
 	src/api/funcs.o \
 	src/diff/diff_catalog.o \
@@ -20,6 +22,7 @@ OBJS = \
 	src/ops/runner.o \
 	src/api/each.o \
 	src/ops/jobs.o \
+	src/catalog/job_rows.o \
 	src/api/dropguard.o \
 	src/catalog/progress.o \
 	src/ops/worker.o \

@@ -42,6 +42,7 @@
 #include "graph.h"
 #include "register.h"
 #include "script.h"
+#include "toplevel.h"
 #include "util.h"
 
 /* migrate.c */
@@ -63,7 +64,6 @@ extern char *migrate_databases;
 extern char *migrate_auto_upgrade_target;
 extern char *migrate_role;
 extern void migrate_register_launcher(void);
-extern void migrate_execute_top_level(const char *sql);
 
 /* diff.c */
 extern char *migrate_diff_against_desired(const char *desired,

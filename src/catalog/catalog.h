@@ -75,7 +75,7 @@ typedef struct MigrateRevisionRow
 	char	   *owner;			/* NULL before 1.2: no owners yet */
 } MigrateRevisionRow;
 
-/* migrate.c: graph errors as SQLSTATEs, just above the pure graph core */
+/* graph_error.c: graph errors as SQLSTATEs, just above the pure graph core */
 extern void migrate_raise_graph_error(const MgError *err);
 
 /* catalog.c */
