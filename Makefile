@@ -32,6 +32,7 @@ OBJS = \
 	src/lint/lint_rules.o \
 	src/lint/lint_alter.o \
 	src/lint/lint_live.o \
+	src/lint/lint_report.o \
 	src/lint/lint_measure.o \
 	src/api/push.o \
 	src/api/forget.o

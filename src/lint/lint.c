@@ -45,8 +45,10 @@ PG_FUNCTION_INFO_V1(migrate_lint_sql);
 /* migrate.lint_fail_on: the lowest severity that refuses a registration */
 static int	migrate_lint_fail_on = -1;
 
-/* migrate.lint_small_table (kB): below it, size-bound findings are info */
-int			migrate_lint_small_table = 0;
+/*
+ * migrate.lint_small_table (kB): below it, size-bound findings are info.
+ * The variable is in lint_report.c, which reads it.
+ */
 
 static const struct config_enum_entry fail_on_options[] = {
 	{"off", -1, false},

@@ -3,14 +3,18 @@
  * lint.h
  *	  Lint and lock analysis of migration scripts.
  *
- * Module map:
+ * Module map (layer lint; each file calls only the files listed below it,
+ * lint_report.c at the bottom, and lower layers: see test/layers):
  *	lint.c			splitting a script, suppression comments, the plan
  *					walk, migrate_lint() and migrate_lint_sql(), the
  *					registration gate (migrate.lint_fail_on)
  *	lint_rules.c	the rules: one raw parse tree in, findings out
  *	lint_alter.c	the rules of ALTER TABLE, command by command
- *	lint_live.c		what only the server knows: sizes, row estimates,
- *					sessions holding conflicting locks
+ *	lint_live.c		what only the server knows about locks: sessions
+ *					holding conflicting locks, lock_timeout, NOT NULL
+ *					checks that spare a scan
+ *	lint_report.c	recording findings (suppression, live sizes and row
+ *					estimates); helpers on names and types
  *	lint_measure.c	migrate_lint_measure(): the plan run for real, locks
  *					and rewrites observed, rolled back
  *
@@ -93,7 +97,7 @@ typedef struct LintState
 } LintState;
 
 /* lint.c */
-extern int	migrate_lint_small_table;
+extern int	migrate_lint_small_table;	/* defined in lint_report.c */
 extern void migrate_lint_init(void);
 extern void migrate_lint_script(LintState *ls, const char *sql,
 								const char *revision);
@@ -105,11 +109,21 @@ extern const char *migrate_lint_severity_name(LintSeverity s);
 
 /* lint_rules.c */
 extern void lint_statement(LintState *ls, Node *stmt);
+
+/* lint_alter.c */
+extern void lint_alter_table(LintState *ls, AlterTableStmt *stmt);
+
+/* lint_live.c */
+extern bool lint_live_has_not_null_check(Oid relid, const char *column);
+extern void lint_live_blockers(LintState *ls, LOCKMODE lockmode,
+							   const RangeVar *rel);
+extern void lint_lock_checks(LintState *ls, LOCKMODE lockmode,
+							 const RangeVar *rel);
+
+/* lint_report.c */
 extern const char *lint_relname(const RangeVar *rel);
 extern bool lint_name_matches(const LintName *n, const char *schema,
 							  const char *name);
-extern void lint_lock_checks(LintState *ls, LOCKMODE lockmode,
-							 const RangeVar *rel);
 extern const char *lint_type_last_name(const TypeName *tn);
 extern const char *lint_small_int_type(const TypeName *tn);
 extern void lint_report_int_pk(LintState *ls, const RangeVar *rel,
@@ -118,17 +132,9 @@ extern void lint_report(LintState *ls, const char *rule, LintSeverity sev,
 						LOCKMODE lockmode, const RangeVar *rel, int rewrites,
 						const char *message, const char *hint);
 extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
-
-/* lint_alter.c */
-extern void lint_alter_table(LintState *ls, AlterTableStmt *stmt);
-
-/* lint_live.c */
 extern Oid	lint_live_relid(const RangeVar *rel);
 extern char *lint_live_summary(const LintFinding *f);
 extern void lint_live_sizes(Oid relid, bool *have_size, int64 *size,
 							int64 *total, bool *have_rows, int64 *rows);
-extern bool lint_live_has_not_null_check(Oid relid, const char *column);
-extern void lint_live_blockers(LintState *ls, LOCKMODE lockmode,
-							   const RangeVar *rel);
 
 #endif							/* MIGRATE_LINT_H */

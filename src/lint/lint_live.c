@@ -1,19 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * lint_live.c
- *	  What only the server knows about a statement's relation: its size, its
- *	  row estimate, and the sessions holding locks it would queue behind.
+ *	  What only the server knows about a statement's locks: the sessions
+ *	  holding locks it would queue behind, whether it runs under a
+ *	  lock_timeout, and whether a validated NOT NULL check spares a scan.
  *
- * A rule says a statement rewrites a table; whether that is a millisecond
- * or an outage depends on the table.  These helpers read the size with
- * pg_relation_size()/pg_total_relation_size(), the row estimate from
- * pg_class.reltuples, and the granted locks of other sessions from
- * pg_locks joined with pg_stat_activity (read once per lint run).
+ * The granted locks of other sessions come from pg_locks joined with
+ * pg_stat_activity, read once per lint run.  (The sizes and row estimates
+ * a finding carries are read where findings are recorded, lint_report.c.)
  *
- * Sizes need an ACCESS SHARE lock on the relation.  The lint takes it only
- * if it is free at once (ConditionalLockRelationOid): waiting behind a
- * migration that holds ACCESS EXCLUSIVE would make the lint itself queue
- * ahead of the application's queries, the very thing it warns about.
+ * Layer: lint, above lint_report.c (it records its findings there) and
+ * below the rules (lint_rules.c, lint_alter.c), which call it.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,75 +29,8 @@
 #include "utils/syscache.h"
 
 #include "lint.h"
+#include "locks.h"
 #include "migrate.h"
-
-Oid
-lint_live_relid(const RangeVar *rel)
-{
-	if (rel == NULL)
-		return InvalidOid;
-	return RangeVarGetRelid(rel, NoLock, true);
-}
-
-/*
- * The relation's sizes and row estimate.  have_size is false when another
- * session holds a lock that keeps us from reading them without waiting;
- * have_rows is false when the relation has never been analyzed.
- */
-void
-lint_live_sizes(Oid relid, bool *have_size, int64 *size, int64 *total,
-				bool *have_rows, int64 *rows)
-{
-	HeapTuple	tup;
-
-	*have_size = false;
-	*have_rows = false;
-	if (!OidIsValid(relid) ||
-		!ConditionalLockRelationOid(relid, AccessShareLock))
-		return;
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		return;					/* dropped before we locked it */
-	if (((Form_pg_class) GETSTRUCT(tup))->reltuples >= 0)
-	{
-		*have_rows = true;
-		*rows = (int64) ((Form_pg_class) GETSTRUCT(tup))->reltuples;
-	}
-	ReleaseSysCache(tup);
-	*size = DatumGetInt64(DirectFunctionCall2(pg_relation_size,
-											  ObjectIdGetDatum(relid),
-											  CStringGetTextDatum("main")));
-	*total = DatumGetInt64(DirectFunctionCall1(pg_total_relation_size,
-											   ObjectIdGetDatum(relid)));
-	*have_size = true;
-}
-
-static char *
-rows_text(int64 rows)
-{
-	if (rows < 10000)
-		return psprintf(INT64_FORMAT " rows", rows);
-	if (rows < 10000000)
-		return psprintf("%.0f k rows", rows / 1e3);
-	if (rows < INT64CONST(10000000000))
-		return psprintf("%.0f M rows", rows / 1e6);
-	return psprintf("%.1f G rows", rows / 1e9);
-}
-
-/* "48 GB, about 310 M rows", for messages */
-char *
-lint_live_summary(const LintFinding *f)
-{
-	char	   *sz;
-
-	if (!f->have_size)
-		return pstrdup("size not known: another session holds or awaits an ACCESS EXCLUSIVE lock on it");
-	sz = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
-															Int64GetDatum(f->total))));
-	if (!f->have_rows)
-		return psprintf("%s, never analyzed", sz);
-	return psprintf("%s, about %s", sz, rows_text(f->rows));
-}
 
 /*
  * Is there a validated CHECK (column IS NOT NULL) on the relation?  Then
@@ -217,4 +147,26 @@ lint_live_blockers(LintState *ls, LOCKMODE lockmode, const RangeVar *rel)
 						 quote_qualified_identifier(rel->schemaname, rel->relname),
 						 more > 0 ? psprintf(", and %d more session%s hold conflicting locks", more, more > 1 ? "s" : "") : ""),
 				"Run the migration when that transaction has ended, or end it with pg_terminate_backend(); \"migrate.lock_timeout\" makes the runner give up and retry instead of queuing.");
+}
+
+/*
+ * Checks every statement that locks an existing relation gets: is it run
+ * under a lock_timeout, and is someone holding a lock it would wait for.
+ */
+void
+lint_lock_checks(LintState *ls, LOCKMODE lockmode, const RangeVar *rel)
+{
+	if (rel == NULL || lockmode == NoLock || lint_created_in_plan(ls, rel))
+		return;
+	if (lockmode == AccessExclusiveLock && migrate_lock_timeout <= 0 &&
+		!ls->lock_timeout_set && !ls->lock_timeout_reported)
+	{
+		lint_report(ls, "missing-lock-timeout", LINT_WARNING, lockmode, rel, -1,
+					psprintf("statement waits for an ACCESS EXCLUSIVE lock on %s without a lock_timeout: while it waits, every query on the table queues behind it",
+							 lint_relname(rel)),
+					"Set \"migrate.lock_timeout\" (the runner then gives up and retries), or begin the script with SET lock_timeout = '5s'.");
+		ls->lock_timeout_reported = true;
+	}
+	if (!ls->skip_live_locks)
+		lint_live_blockers(ls, lockmode, rel);
 }

@@ -6,13 +6,16 @@
  * The statements other than ALTER TABLE (which lint_alter.c takes) take a
  * fixed lock that their implementation hard-codes and does not expose:
  * DefineIndex, RemoveRelations, RenameRelation and renameatt, cluster_rel.
- * Each function below names the one it follows.  Also here: recording
- * findings (suppression, live size, migrate.lint_small_table) and the
- * checks every statement that locks an existing relation gets
- * (missing-lock-timeout, blocked-by-transaction).
+ * Each function below names the one it follows.  Findings are recorded
+ * through lint_report.c (suppression, live size, migrate.lint_small_table);
+ * the checks every statement that locks an existing relation gets
+ * (missing-lock-timeout, blocked-by-transaction) are in lint_live.c.
  *
  * Most findings do not apply to a relation created earlier in the same
  * plan or script: nobody else can be using it yet.
+ *
+ * Layer: lint, above lint_alter.c (ALTER TABLE goes there), lint_live.c
+ * and lint_report.c; lint.c calls it.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,35 +30,6 @@
 #include "locks.h"
 #include "migrate.h"
 
-const char *
-lint_relname(const RangeVar *rel)
-{
-	if (rel == NULL)
-		return NULL;
-	return quote_qualified_identifier(rel->schemaname, rel->relname);
-}
-
-bool
-lint_name_matches(const LintName *n, const char *schema, const char *name)
-{
-	if (strcmp(n->name, name) != 0)
-		return false;
-	return n->schema == NULL || schema == NULL || strcmp(n->schema, schema) == 0;
-}
-
-bool
-lint_created_in_plan(LintState *ls, const RangeVar *rel)
-{
-	ListCell   *lc;
-
-	if (rel == NULL)
-		return false;
-	foreach(lc, ls->created)
-		if (lint_name_matches(lfirst(lc), rel->schemaname, rel->relname))
-			return true;
-	return false;
-}
-
 static void
 remember_created(LintState *ls, const char *schema, const char *name)
 {
@@ -64,150 +38,6 @@ remember_created(LintState *ls, const char *schema, const char *name)
 	n->schema = schema ? pstrdup(schema) : NULL;
 	n->name = pstrdup(name);
 	ls->created = lappend(ls->created, n);
-}
-
-static bool
-ignored(List *ignores, const char *rule)
-{
-	ListCell   *lc;
-
-	foreach(lc, ignores)
-	{
-		const char *r = lfirst(lc);
-
-		if (strcmp(r, "*") == 0 || strcmp(r, rule) == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Rules whose harm grows with the table: the lock lasts as long as the scan,
- * rewrite or build.  Renames, drops, key types and lock queues do not shrink
- * with the table.
- */
-static bool
-size_bound(const char *rule)
-{
-	static const char *const rules[] = {
-		"adding-field-with-volatile-default", "changing-column-type",
-		"varchar-narrowing", "adding-foreign-key-constraint",
-		"constraint-missing-not-valid", "setting-not-null",
-		"require-concurrent-index-creation", "adding-unique-constraint",
-		"vacuum-full", "cluster"
-	};
-
-	for (int i = 0; i < lengthof(rules); i++)
-		if (strcmp(rules[i], rule) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Record one finding, unless a comment suppresses it.  A finding on a live
- * relation says how big it is: that is what turns a rule into a decision.
- */
-void
-lint_report(LintState *ls, const char *rule, LintSeverity sev,
-			LOCKMODE lockmode, const RangeVar *rel, int rewrites,
-			const char *message, const char *hint)
-{
-	LintFinding *f;
-
-	if (ignored(ls->ignores, rule) || ignored(ls->file_ignores, rule))
-		return;
-	f = palloc0(sizeof(LintFinding));
-	f->revision = ls->revision;
-	f->statement = ls->statement;
-	f->line = ls->line;
-	f->rule = rule;
-	f->severity = sev;
-	f->lockmode = lockmode;
-	f->relation = (char *) lint_relname(rel);
-	f->created_in_plan = lint_created_in_plan(ls, rel);
-	f->relid = (rel && !f->created_in_plan) ? lint_live_relid(rel) : InvalidOid;
-	f->rewrites = rewrites;
-	lint_live_sizes(f->relid, &f->have_size, &f->size, &f->total,
-					&f->have_rows, &f->rows);
-	if (f->have_size && f->total < (int64) migrate_lint_small_table * 1024 &&
-		f->severity > LINT_INFO && size_bound(rule))
-	{
-		/* a long lock on a tiny table is a short one */
-		f->severity = LINT_INFO;
-		f->message = psprintf("%s (%s: %s, under \"migrate.lint_small_table\")",
-							  message, f->relation, lint_live_summary(f));
-	}
-	else if (OidIsValid(f->relid))
-		f->message = psprintf("%s (%s: %s)", message, f->relation,
-							  lint_live_summary(f));
-	else
-		f->message = pstrdup(message);
-	f->hint = hint ? pstrdup(hint) : NULL;
-	ls->findings = lappend(ls->findings, f);
-}
-
-/*
- * Checks every statement that locks an existing relation gets: is it run
- * under a lock_timeout, and is someone holding a lock it would wait for.
- */
-void
-lint_lock_checks(LintState *ls, LOCKMODE lockmode, const RangeVar *rel)
-{
-	if (rel == NULL || lockmode == NoLock || lint_created_in_plan(ls, rel))
-		return;
-	if (lockmode == AccessExclusiveLock && migrate_lock_timeout <= 0 &&
-		!ls->lock_timeout_set && !ls->lock_timeout_reported)
-	{
-		lint_report(ls, "missing-lock-timeout", LINT_WARNING, lockmode, rel, -1,
-					psprintf("statement waits for an ACCESS EXCLUSIVE lock on %s without a lock_timeout: while it waits, every query on the table queues behind it",
-							 lint_relname(rel)),
-					"Set \"migrate.lock_timeout\" (the runner then gives up and retries), or begin the script with SET lock_timeout = '5s'.");
-		ls->lock_timeout_reported = true;
-	}
-	if (!ls->skip_live_locks)
-		lint_live_blockers(ls, lockmode, rel);
-}
-
-/* ---- types ---- */
-
-const char *
-lint_type_last_name(const TypeName *tn)
-{
-	if (tn == NULL || tn->names == NIL)
-		return "";
-	return strVal(llast(tn->names));
-}
-
-/* The SQL name of a 2- or 4-byte integer type, or NULL */
-const char *
-lint_small_int_type(const TypeName *tn)
-{
-	const char *n = lint_type_last_name(tn);
-
-	if (tn == NULL || tn->arrayBounds != NIL)
-		return NULL;
-	if (strcmp(n, "int4") == 0 || strcmp(n, "integer") == 0 ||
-		strcmp(n, "int") == 0)
-		return "integer";
-	if (strcmp(n, "int2") == 0 || strcmp(n, "smallint") == 0)
-		return "smallint";
-	if (list_length(tn->names) == 1 &&
-		(strcmp(n, "serial") == 0 || strcmp(n, "serial4") == 0))
-		return "serial";
-	if (list_length(tn->names) == 1 &&
-		(strcmp(n, "smallserial") == 0 || strcmp(n, "serial2") == 0))
-		return "smallserial";
-	return NULL;
-}
-
-void
-lint_report_int_pk(LintState *ls, const RangeVar *rel, const char *col,
-			  const char *type)
-{
-	lint_report(ls, "int-primary-key", LINT_WARNING, NoLock, rel, 0,
-				psprintf("primary key column \"%s\" of %s is %s: it runs out of values, and widening it later rewrites the table and every table referencing it",
-						 col, lint_relname(rel), type),
-				"Use bigint, or bigint GENERATED ALWAYS AS IDENTITY instead of serial.");
 }
 
 /* ---- other statements ---- */
