@@ -3,8 +3,9 @@
  * dropguard.c
  *	  DROP EXTENSION migrate refused while the catalog holds history.
  *
- * Operations layer, SQL-callable (an event trigger function); reaches only
- * down, to the catalog.
+ * Layer: api (src/api/: SQL-callable, an event trigger function); reaches
+ * only down, to catalog/.  src/migrate.c defines its setting through
+ * migrate_dropguard_init().
  *
  * The catalog tables are members of the extension: DROP EXTENSION migrate
  * deletes every revision, version row and run log entry with it, silently,

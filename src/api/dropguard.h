@@ -3,6 +3,8 @@
  * dropguard.h
  *	  DROP EXTENSION migrate refused while the catalog holds history.
  *
+ * Layer: api (src/api/).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_DROPGUARD_H

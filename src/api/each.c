@@ -4,7 +4,8 @@
  *	  CALL migrate_upgrade_each() and CALL migrate_downgrade_each(): runs
  *	  that commit after every revision, from a procedure.
  *
- * Operations layer (per-revision runs, jobs, workers), SQL-callable.
+ * Layer: api (src/api/: SQL-callable), above ops/ (runner.c, jobs.c) and
+ * catalog/.
  *
  * A procedure called at top level may commit (SPI in non-atomic mode), so
  * these run the plan with runner.c's per-step commits in the caller's own

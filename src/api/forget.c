@@ -15,6 +15,8 @@
  * takes them as one space-separated target (no symbol contains white
  * space), which this entry point builds from an array.
  *
+ * Layer: api (src/api/): it calls run/exec.c, catalog/ and core/.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

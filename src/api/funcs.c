@@ -9,8 +9,8 @@
  * a value is required and empty strings are user errors with their own
  * SQLSTATE, never a crash.
  *
- * Layer: SQL-callable, the top: it calls every layer below and nothing
- * calls it.
+ * Layer: api (src/api/: SQL-callable wrappers), below only src/migrate.c:
+ * it calls every layer below and nothing calls it.
  *
  *-------------------------------------------------------------------------
  */

@@ -19,6 +19,8 @@
  * script in the style of a unified diff.  Revisions the database has and
  * the files do not are reported (Flyway's validate), not removed.
  *
+ * Layer: api (src/api/): it calls ops/register.c, catalog/ and core/.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

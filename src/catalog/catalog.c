@@ -26,9 +26,9 @@
  * holding the runner lock never waits for the graph lock (see
  * migrate_lock_graph).
  *
- * Layer: catalog access, above the pure graph core (graph.c, target.c) and
- * util.c; below one-step execution (script.c, exec.c), registration
- * (register.c) and the operations.  It calls nothing above it.
+ * Layer: catalog (src/catalog/), above core/ and util/; below run/ and
+ * everything else.  Within catalog/ it calls graphcache.c and
+ * graph_error.c.
  *
  *-------------------------------------------------------------------------
  */

@@ -4,8 +4,8 @@
  *	  Catalog access: our tables, the loaded revision graph and who owns it,
  *	  the lock order, revision owners (catalog.c).
  *
- * Layer: catalog access, above the pure graph core and util.c.  Includes
- * nothing above it.
+ * Layer: catalog (src/catalog/), above core/ and util/.  Includes nothing
+ * above it.
  *
  *-------------------------------------------------------------------------
  */

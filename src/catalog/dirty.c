@@ -4,9 +4,9 @@
  *	  The state a run checks before it starts: the 1.1 catalog, the dirty
  *	  mark, and runs and jobs orphaned by a runner that died.
  *
- * Catalog level, below the one-step executor (exec.c) and the operations
- * layer (runner.c, jobs.c), which both call migrate_dirty_check() before
- * they run anything.
+ * Layer: catalog (src/catalog/), below run/exec.c and ops/ (runner.c,
+ * jobs.c), which both call migrate_dirty_check() before they run anything;
+ * within catalog/ it calls catalog.c, locks.c and progress.c.
  *
  * Non-transactional revisions run statement by statement, each committed
  * on its own.  Before the first statement the database is marked dirty (a

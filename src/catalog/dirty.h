@@ -6,8 +6,8 @@
  *	  revisions in a plan, and runs and jobs orphaned by a runner that
  *	  died.
  *
- * Catalog level: used by the one-step executor (exec.c) and the
- * operations layer (runner.c, jobs.c); reaches only down.
+ * Layer: catalog (src/catalog/): used by run/exec.c and ops/ (runner.c,
+ * jobs.c); reaches only down.
  *
  *-------------------------------------------------------------------------
  */

@@ -4,8 +4,8 @@
  *	  Recording failed runs: in the current transaction, and runs that
  *	  failed inside their caller's transaction.
  *
- * Catalog level: the one-step executor (exec.c) and the operations layer
- * (runner.c, worker.c) call it; it reaches only down.
+ * Layer: catalog (src/catalog/): run/exec.c and ops/ (runner.c, worker.c)
+ * call it; within catalog/ it calls catalog.c only.
  *
  * SELECT migrate_upgrade() is one unit with its caller's transaction: when a
  * script fails, everything the run wrote rolls back, its rows in

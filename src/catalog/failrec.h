@@ -4,8 +4,8 @@
  *	  Recording failed runs in the run log: in the current transaction, or
  *	  from a background worker when the caller's transaction aborts.
  *
- * Catalog level: used by the one-step executor (exec.c) and the
- * operations layer (runner.c, worker.c); reaches only down.
+ * Layer: catalog (src/catalog/): used by run/exec.c and ops/ (runner.c,
+ * worker.c); reaches only down.
  *
  *-------------------------------------------------------------------------
  */

@@ -28,6 +28,9 @@
  * stores a blob and pinned until the server stops; migrate.graph_cache_size
  * bounds it.
  *
+ * Layer: catalog (src/catalog/): catalog.c calls it; it calls nothing of
+ * ours.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -3,6 +3,8 @@
  * graphcache.h
  *	  The revision list shared between backends, in a DSA area.
  *
+ * Layer: catalog (src/catalog/).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_GRAPHCACHE_H

@@ -4,12 +4,13 @@
  *	  Lock settings of migration statements: lock_timeout, retries with
  *	  backoff, and whether this backend holds the runner lock.
  *
- * Catalog level, below the one-step executor (exec.c) and the operations
- * layer (runner.c, worker.c), which both use it.  Migration DDL that waits
- * for a lock queues every later query on the table behind it, so each
- * statement runs with a short lock_timeout and, when it cannot get its
- * lock, is rolled back and retried after a randomized exponential backoff
- * (several runners do not retry in step).
+ * Layer: catalog (src/catalog/), below run/exec.c and ops/ (runner.c,
+ * worker.c), which both use it; it calls nothing of ours.
+ *
+ * Migration DDL that waits for a lock queues every later query on the
+ * table behind it, so each statement runs with a short lock_timeout and,
+ * when it cannot get its lock, is rolled back and retried after a
+ * randomized exponential backoff (several runners do not retry in step).
  *
  * Lock order (see README, "Concurrency"): the graph lock
  * (MIGRATE_LOCK_GRAPH) before the runner lock (MIGRATE_LOCK_RUNNER); code

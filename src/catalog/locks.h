@@ -4,8 +4,8 @@
  *	  Lock settings of migration statements: lock_timeout, retries with
  *	  backoff, and whether this backend holds the runner lock.
  *
- * Catalog level: used by the one-step executor (exec.c) and by the
- * operations layer (runner.c, worker.c) alike; reaches only down.
+ * Layer: catalog (src/catalog/): used by run/exec.c and by ops/ (runner.c,
+ * worker.c) alike; reaches only down.
  *
  *-------------------------------------------------------------------------
  */

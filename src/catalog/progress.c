@@ -3,9 +3,9 @@
  * progress.c
  *	  Runs in flight and background jobs, in shared memory.
  *
- * Catalog level (shared state below the one-step executor): the executor
- * and scripts report progress here, the operations layer keeps its job
- * slots here; it reaches nothing above it.
+ * Layer: catalog (src/catalog/; shared state below run/): the executor and
+ * scripts report progress here, ops/ keeps its job slots here; it calls
+ * nothing of ours.
  *
  * A migration's own rows in our tables are invisible to other sessions
  * until it commits, so what is running now lives in shared memory: one

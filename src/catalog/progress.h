@@ -3,6 +3,8 @@
  * progress.h
  *	  Shared memory of migrate: progress slots and background job slots.
  *
+ * Layer: catalog (src/catalog/).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_PROGRESS_H

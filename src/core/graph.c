@@ -22,6 +22,9 @@
  * Planning (upgrade, downgrade, stamp, history) lives in plan.c; the
  * target grammar's string handling in target.c.
  *
+ * Layer: core (src/core/), pure: no PostgreSQL, built standalone by
+ * test/graph.  It calls target.c; plan.c calls it.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_STANDALONE

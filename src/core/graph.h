@@ -14,6 +14,8 @@
  * choosing the context; nothing is ever freed piecemeal.  The standalone
  * build keeps a list it frees in mg_alloc_reset().
  *
+ * Layer: core (src/core/): pure, no PostgreSQL headers.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_GRAPH_H

@@ -5,6 +5,8 @@
  *	  plan.c (upgrade, downgrade, stamp, history).  Not part of the
  *	  interface: callers use graph.h.
  *
+ * Layer: core (src/core/): pure, no PostgreSQL headers.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_GRAPH_INT_H

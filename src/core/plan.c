@@ -20,6 +20,9 @@
  * Likewise the head maintainer keeps per-revision counts of the version
  * rows that cover it instead of recomputing ancestors at every step.
  *
+ * Layer: core (src/core/), pure, the top of the core: it calls graph.c and
+ * target.c.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_STANDALONE

@@ -15,6 +15,9 @@
  * share, because it is the lowest layer: it depends on nothing but libc and
  * mg_alloc().
  *
+ * Layer: core (src/core/), pure, the bottom of everything: it calls
+ * nothing of ours.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_STANDALONE

@@ -8,6 +8,8 @@
  * way Alembic's regular expressions and str.split() calls do, so that
  * graph.c and plan.c can apply Alembic's resolution rules to the pieces.
  *
+ * Layer: core (src/core/): pure, no PostgreSQL headers.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_TARGET_H

@@ -28,6 +28,10 @@
  * unqualified, so each script starts by setting search_path to the target
  * schema (SET LOCAL: it ends with the transaction).
  *
+ * Layer: diff (src/diff/), above lint/ (the generated script is linted:
+ * migrate_lint_report); the top of diff/: it calls diff_catalog.c,
+ * diff_rename.c and shadow.c.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -16,6 +16,8 @@
  * that schema come out unqualified and two schemas with different names
  * compare equal when their contents do.
  *
+ * Layer: diff (src/diff/).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_DIFF_H

@@ -26,6 +26,8 @@
  * survives SPI_finish and, for the shadow schema, the rollback of the
  * subtransaction it was read in.
  *
+ * Layer: diff (src/diff/), the bottom of it: it calls nothing of ours.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

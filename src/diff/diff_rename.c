@@ -31,6 +31,9 @@
  * the same table is most likely a rename: a WARNING names both and shows
  * the declaration.
  *
+ * Layer: diff (src/diff/): it calls diff_catalog.c and util/; diff.c calls
+ * it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

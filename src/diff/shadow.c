@@ -29,6 +29,9 @@
  * The model is read into the caller's memory context before the rollback,
  * which frees everything the subtransaction allocated.
  *
+ * Layer: diff (src/diff/): it calls diff_catalog.c and util/; diff.c calls
+ * it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

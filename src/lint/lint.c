@@ -22,6 +22,10 @@
  * migrate_lint_enforce() is called by migrate_revision() on the upgrade
  * script.
  *
+ * Layer: lint (src/lint/), above run/ (exec.c: the plan it walks) and
+ * catalog/; the top of lint/: it calls lint_rules.c and lint_report.c.
+ * ops/register.c (the gate), diff/diff.c and api/ call it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

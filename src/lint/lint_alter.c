@@ -12,6 +12,9 @@
  * CHECK (col IS NOT NULL) constraints, earlier in the plan or in the
  * database.
  *
+ * Layer: lint (src/lint/): lint_rules.c calls it; it calls lint_live.c and
+ * lint_report.c.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -18,6 +18,10 @@
  * are re-read after each statement (nothing can rewrite a relation without
  * locking it).
  *
+ * Layer: lint (src/lint/), above run/ (exec.c's plan, script.c's statement
+ * hook) and catalog/; it calls no other lint file, and api/funcs.c calls
+ * it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * jobs.c
- *	  Background migration jobs: submission, the job's row, waiting.
+ *	  Background migration jobs: submission and waiting.
  *
- * Operations layer (per-revision runs, jobs, workers), above the one-step
- * executor and the catalog.
+ * Layer: ops (src/ops/), the top of it: it calls worker.c (to start a
+ * job's worker) and runner.c (migrate_target_arg), and below, catalog/
+ * (the job's row, job_rows.c; the job slots, progress.c).
  *
  * migrate_upgrade_async() and CALL migrate_upgrade_each() (for plans a
  * procedure cannot run) hand a plan to a dynamic background worker

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * jobs.h
- *	  Background migration jobs: submission, the job's row, waiting
- *	  (jobs.c), and the job's worker (worker.c).
+ *	  Background migration jobs: submission and waiting (jobs.c), and the
+ *	  job's worker (worker.c).
  *
- * Operations layer.
+ * Layer: ops (src/ops/); the job's row is catalog/job_rows.h, included
+ * here.
  *
  *-------------------------------------------------------------------------
  */

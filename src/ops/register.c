@@ -12,9 +12,10 @@
  * cost does not grow with it.  Only the rare paths (a head given as a
  * symbol, replacing a revision, merges) load the graph.
  *
- * Layer: registration, beside one-step execution: above catalog access
- * (catalog.c) and the pure graph core, below the SQL-callable layer
- * (funcs.c).  It calls script.c only to validate scripts.
+ * Layer: ops (src/ops/: registration is an operation), above lint/ (the
+ * registration gate, migrate_lint_enforce), run/ (script.c, only to
+ * validate scripts), catalog/ and core/; below api/ (funcs.c, push.c).  It
+ * calls no other file of ops/.
  *
  *-------------------------------------------------------------------------
  */

@@ -3,7 +3,7 @@
  * register.h
  *	  Registering revisions and merges (register.c).
  *
- * Layer: registration, above catalog access and script.c.
+ * Layer: ops (src/ops/), above lint/, run/ and catalog/.
  *
  *-------------------------------------------------------------------------
  */

@@ -4,8 +4,10 @@
  *	  Runs that commit after every revision: the engine shared by the
  *	  procedures (each.c), background jobs and AUTO_MIGRATE (worker.c).
  *
- * Operations layer (per-revision runs, jobs, workers), above the one-step
- * executor (exec.c, which runs one step) and the catalog.
+ * Layer: ops (src/ops/: registration, per-revision runs, jobs, workers),
+ * above run/ (exec.c, which runs one step; toplevel.c, a statement at top
+ * level) and catalog/ (job_rows.c among them).  It calls no other file of
+ * ops/; worker.c, jobs.c and api/each.c call it.
  *
  * migrate_upgrade() runs a whole plan in the caller's transaction.  The
  * runs here commit after every step instead (Alembic's

@@ -5,7 +5,7 @@
  *	  procedures (each.c), background jobs (jobs.c) and the workers
  *	  (worker.c).
  *
- * Operations layer.
+ * Layer: ops (src/ops/).
  *
  *-------------------------------------------------------------------------
  */

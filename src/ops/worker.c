@@ -34,6 +34,9 @@
  * Errors end a worker through autovacuum's PG_CATCH sequence, after which
  * the failure is recorded in a fresh transaction.
  *
+ * Layer: ops (src/ops/), above runner.c (it runs plans with it) and below
+ * jobs.c (which starts job workers); it calls run/exec.c and catalog/ too.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

@@ -16,11 +16,10 @@
  * The offline mode builds the text a run would execute without running it,
  * as Alembic's --sql does.
  *
- * Layer: one-step execution, above catalog access (catalog.c), script.c
- * and the pure graph core; below the operations (runner.c, worker.c) and
- * the SQL-callable layer.  The lock retry settings and backoff (locks.c),
- * the dirty mark (dirty.c) and the failed-run capture (failrec.c) sit at
- * catalog level below it.
+ * Layer: run (src/run/: one step), above catalog/ (catalog.c; the lock
+ * retry settings and backoff, locks.c; the dirty mark, dirty.c; the
+ * failed-run capture, failrec.c), core/ and script.c; below ops/
+ * (runner.c, worker.c), lint/ and api/.
  *
  *-------------------------------------------------------------------------
  */

@@ -3,8 +3,8 @@
  * exec.h
  *	  Running a plan, one step at a time (exec.c).
  *
- * Layer: one-step execution, above catalog access and script.c; below the
- * operations (runner.c, worker.c) and the SQL-callable layer.
+ * Layer: run (src/run/), above catalog/ and script.c; below ops/, lint/
+ * and api/.
  *
  *-------------------------------------------------------------------------
  */

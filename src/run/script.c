@@ -17,10 +17,10 @@
  * GUC nest level, so that a SET in a revision is scoped to that revision as
  * a function's SET clause is scoped to the function.
  *
- * Layer: one-step execution (statements of one script), above catalog
- * access (catalog.c: the owner check of non-transactional revisions).
- * It still includes migrate.h for the progress reporting of progress.c,
- * which has no header of its own for it yet.
+ * Layer: run (src/run/: one step), above catalog/ (catalog.c: the owner
+ * check of non-transactional revisions; progress.c).  It still includes
+ * migrate.h for the progress reporting of progress.c, which has no header
+ * of its own for it yet.
  *
  *-------------------------------------------------------------------------
  */

@@ -4,7 +4,7 @@
  *	  Parsing revision scripts and running them statement by statement
  *	  (script.c).
  *
- * Layer: one-step execution, above catalog access.
+ * Layer: run (src/run/), above catalog/.
  *
  *-------------------------------------------------------------------------
  */

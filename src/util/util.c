@@ -3,8 +3,9 @@
  * util.c
  *	  Small helpers at the bottom of migrate's layers.
  *
- * Layer: bottom.  Nothing here reads our catalog or knows the revision
- * graph, so every other file may call it and it calls none of them.
+ * Layer: util (src/util/), just above the pure core (which does not link
+ * it).  Nothing here reads our catalog or knows the revision graph, so
+ * every other file may call it and it calls none of them.
  *
  *  - migrate_subxact_abort: the PG_CATCH half of running code in an
  *    internal subtransaction.

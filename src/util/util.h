@@ -4,7 +4,7 @@
  *	  Small helpers at the bottom of migrate's layers: leaving an internal
  *	  subtransaction, bounding echoed user input, string-list checks.
  *
- * Layer: bottom (below catalog access).  Includes nothing of ours.
+ * Layer: util (src/util/), below catalog/.  Includes nothing of ours.
  *
  *-------------------------------------------------------------------------
  */
