@@ -24,34 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#ifdef MIGRATE_STANDALONE
-extern void *mg_alloc(size_t size);		/* zeroed; aborts on OOM */
-extern void mg_alloc_reset(void);
-#else
-#define mg_alloc(size) palloc0(size)
-#endif
-
-/* Error classes; the caller maps each to one SQLSTATE. */
-typedef enum MgErrorCode
-{
-	MG_OK = 0,
-	MG_ERR_UNDEFINED,			/* unknown revision, label or symbol: 42704 */
-	MG_ERR_AMBIGUOUS,			/* partial id matches several: 42725 */
-	MG_ERR_MULTIPLE_HEADS,		/* "head" asked, several heads: 55000 */
-	MG_ERR_INVALID_GRAPH,		/* cycle, missing parent, dup label: 42P17 */
-	MG_ERR_SYNTAX,				/* malformed target or range: 22023 */
-	MG_ERR_STATE,				/* target not reachable from current, relative
-								 * step out of range, not an ancestor: 55000 */
-	MG_ERR_NOT_SUPPORTED		/* 0A000 */
-} MgErrorCode;
-
-typedef struct MgError
-{
-	MgErrorCode code;
-	char	   *message;		/* PostgreSQL style: lower case, no period */
-	char	   *detail;			/* full sentence or NULL */
-	char	   *hint;			/* full sentence or NULL */
-} MgError;
+#include "mgerror.h"
 
 /* One revision as registered; the input to mg_graph_build(). */
 typedef struct MgRevisionInput

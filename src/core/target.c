@@ -30,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "graph.h"
+#include "mgerror.h"
 #include "target.h"
 
 char *

@@ -18,7 +18,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-#include "graph.h"
+#include "mgerror.h"
 
 /*
  * A match of Alembic's _relative_destination,
