@@ -2,44 +2,50 @@
 MODULE_big = migrate
 OBJS = \
 	src/migrate.o \
-	src/graph.o \
-	src/plan.o \
-	src/target.o \
-	src/catalog.o \
-	src/graphcache.o \
-	src/script.o \
-	src/exec.o \
-	src/register.o \
-	src/funcs.o \
-	src/diff_catalog.o \
-	src/diff.o \
-	src/diff_rename.o \
-	src/shadow.o \
-	src/desired_names.o \
-	src/locks.o \
-	src/dirty.o \
-	src/runner.o \
-	src/each.o \
-	src/jobs.o \
-	src/dropguard.o \
-	src/progress.o \
-	src/worker.o \
-	src/failrec.o \
-	src/util.o \
-	src/lint.o \
-	src/lint_rules.o \
-	src/lint_alter.o \
-	src/lint_txn.o \
-	src/lint_live.o \
-	src/lint_measure.o \
-	src/push.o \
-	src/forget.o
+	src/core/graph.o \
+	src/core/plan.o \
+	src/core/target.o \
+	src/catalog/catalog.o \
+	src/catalog/graphcache.o \
+	src/catalog/graph_error.o \
+	src/run/script.o \
+	src/run/exec.o \
+	src/run/toplevel.o \
+	src/ops/register.o \
+	src/api/funcs.o \
+	src/diff/diff_catalog.o \
+	src/diff/diff.o \
+	src/diff/diff_rename.o \
+	src/diff/shadow.o \
+	src/diff/desired_names.o \
+	src/catalog/locks.o \
+	src/catalog/dirty.o \
+	src/ops/runner.o \
+	src/api/each.o \
+	src/ops/jobs.o \
+	src/catalog/job_rows.o \
+	src/api/dropguard.o \
+	src/catalog/progress.o \
+	src/ops/worker.o \
+	src/catalog/failrec.o \
+	src/util/util.o \
+	src/lint/lint.o \
+	src/lint/lint_rules.o \
+	src/lint/lint_alter.o \
+	src/lint/lint_txn.o \
+	src/lint/lint_live.o \
+	src/lint/lint_report.o \
+	src/lint/lint_measure.o \
+	src/api/push.o \
+	src/api/forget.o
 
 EXTENSION = migrate
 DATA = $(wildcard migrate--*.sql)
 PGFILEDESC = "migrate - schema migrations run inside the database"
 
-PG_CPPFLAGS = -I$(srcdir)/src
+# src/ is in folders by layer (README, "Architecture"); each folder is on
+# the include path so that headers keep their plain names.
+PG_CPPFLAGS = -I$(srcdir)/src $(addprefix -I$(srcdir)/src/,core util catalog run lint diff ops api)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 REGRESS = revision upgrade downgrade targets history stamp check offline scripts errors security shadowing reentry hardening privileges diff diff_owner diff_pgdump diff_extension diff_rename diff_populated upgrade_path lint lint_measure label_flood revision_ids push_types desired_names

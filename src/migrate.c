@@ -1,16 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * migrate.c
- *	  Module entry point of migrate, and the mapping of graph errors.
+ *	  Module entry point of migrate: _PG_init and the settings.
  *
  * migrate does inside PostgreSQL what Alembic does from a Python process:
  * a catalog of revisions in tables, and SQL functions that plan a path
  * through the revision graph and run each revision's script through SPI.
- * This file holds what every other module shares: _PG_init and the one
- * place where the pure graph module's error codes become SQLSTATEs.
+ * This file defines the settings (their variables live with the module
+ * that reads them), reserves the "migrate" prefix, and when preloaded sets
+ * up shared memory and registers the launcher.
  *
- * Layer: module entry point; migrate_raise_graph_error sits just above the
- * pure graph core and below everything else.
+ * Layer: top (src/migrate.c): it calls into every layer and nothing calls
+ * it.  The layers, bottom first, are the folders of src/: core, util,
+ * catalog, run, lint, diff, ops, api (README, "Architecture"; test/layers
+ * checks them).
  *
  *-------------------------------------------------------------------------
  */
@@ -86,46 +89,4 @@ _PG_init(void)
 	migrate_graphcache_shmem_init();
 	migrate_register_launcher();
 	migrate_reserve_guc_prefix("migrate");
-}
-
-/*
- * Turn an error of the pure graph module into ereport(ERROR) with the
- * SQLSTATE its class stands for.
- */
-void
-migrate_raise_graph_error(const MgError *err)
-{
-	int			sqlstate;
-
-	switch (err->code)
-	{
-		case MG_ERR_UNDEFINED:
-			sqlstate = ERRCODE_UNDEFINED_OBJECT;
-			break;
-		case MG_ERR_AMBIGUOUS:
-			sqlstate = ERRCODE_AMBIGUOUS_PARAMETER;
-			break;
-		case MG_ERR_MULTIPLE_HEADS:
-		case MG_ERR_STATE:
-			sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
-			break;
-		case MG_ERR_INVALID_GRAPH:
-			sqlstate = ERRCODE_INVALID_OBJECT_DEFINITION;
-			break;
-		case MG_ERR_SYNTAX:
-			sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
-			break;
-		case MG_ERR_NOT_SUPPORTED:
-			sqlstate = ERRCODE_FEATURE_NOT_SUPPORTED;
-			break;
-		default:
-			elog(ERROR, "unexpected graph error code %d: %s", (int) err->code,
-				 err->message ? err->message : "");
-			return;
-	}
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 errmsg_internal("%s", err->message ? err->message : "revision graph error"),
-			 err->detail ? errdetail_internal("%s", err->detail) : 0,
-			 err->hint ? errhint("%s", err->hint) : 0));
 }

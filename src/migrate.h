@@ -7,22 +7,27 @@
  *	  of the layers they use; files of the operations and SQL-callable
  *	  layers may include this one.
  *
- * Module map, bottom to top (each file reaches only downward; see the
- * "Layer:" line at the top of each file):
- *	util.c		subtransaction exit, bounded echoes, C-string lists (util.h)
- *	migrate.c	_PG_init, GUCs
- *	graph.c		the revision graph and Alembic's planning, pure (graph.h)
- *	target.c	Alembic's target grammar, pure
- *	catalog.c	reading and writing our tables; the per-backend graph cache
- *				(owner and lifetime of loaded graphs: migrate_graph_pin);
- *				the lock order; revision owners
- *	graphcache.c	the revision list shared between backends (DSA), when
- *				preloaded
- *	script.c	parsing revision scripts and running them statement by
- *				statement
- *	register.c	registering revisions and merges
- *	exec.c		running a plan: locks, steps, version rows, run log
- *	funcs.c		the SQL-callable functions, thin wrappers over the above
+ * Module map: src/ is in folders by layer, bottom to top (each file uses
+ * only its own layer and those below; within a layer the files use each
+ * other without a cycle; test/layers checks both from the objects, and
+ * the "Layer:" paragraph at the top of each file says where it sits):
+ *	core/		the revision graph, Alembic's planning and target grammar,
+ *				pure (graph.h, target.h); built standalone by test/graph
+ *	util/		subtransaction exit, bounded echoes, C-string lists (util.h)
+ *	catalog/	reading and writing our tables and the per-backend graph
+ *				cache (catalog.c), graph errors as SQLSTATEs, the graph
+ *				shared between backends, lock settings, shared progress
+ *				and job slots, the dirty mark, failed-run records, job rows
+ *	run/		one step: parsing and running a script (script.c), a plan
+ *				in the caller's transaction (exec.c), a statement at top
+ *				level (toplevel.c)
+ *	lint/		lint rules, live lock checks, lock measurement
+ *	diff/		schema models, diff and autogenerate, the shadow schema
+ *	ops/		registration, per-revision runs, background jobs, workers
+ *	api/		the SQL-callable wrappers (funcs.c, push.c, forget.c, ...);
+ *				a module that does the work of a SQL function it defines
+ *				keeps it (diff.c, lint.c, jobs.c, progress.c)
+ *	migrate.c	_PG_init and the settings, the top
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +47,7 @@
 #include "graph.h"
 #include "register.h"
 #include "script.h"
+#include "toplevel.h"
 #include "util.h"
 
 /* migrate.c */
@@ -63,7 +69,6 @@ extern char *migrate_databases;
 extern char *migrate_auto_upgrade_target;
 extern char *migrate_role;
 extern void migrate_register_launcher(void);
-extern void migrate_execute_top_level(const char *sql);
 
 /* diff.c */
 extern char *migrate_diff_against_desired(const char *desired,

@@ -5,7 +5,7 @@
 -- the fuzzer (seed 22, which also got XX000 "non-transactional revision
 -- outside a worker" from a neighbouring sequence).  Stack (Debian build):
 --   strlen <- cstring_to_text <- migrate_record_step (checksum freed)
---   <- run_nontransactional_step (src/runner.c:724) <- migrate_stepwise_run
+--   <- run_nontransactional_step (src/ops/runner.c:724) <- migrate_stepwise_run
 --   (runner.c:800) <- migrate_job_worker_main (worker.c:269)
 -- Issue 7 defect 4: the step's row (and its checksum) is read after the
 -- commit that freed it.

@@ -3,7 +3,7 @@
 -- (a 20,000-term expression): the migrate worker died of SIGSEGV in main of
 -- 2026-11-29 (found by the fuzzer, seed 2).  Issue 7 lists this shape under
 -- defect 2, but the stack on an assert-enabled build is fail_run()
--- (src/runner.c:555) reading the freed ErrorData, as in
+-- (src/ops/runner.c:555) reading the freed ErrorData, as in
 -- runner-fail-run-uaf.sql.
 SELECT migrate_revision('deep', 'SELECT ' || pg_catalog.repeat('1+', 20000) || '1', NULL, 'd2000000001a', '{}')
 ;;

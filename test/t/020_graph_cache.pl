@@ -1,4 +1,4 @@
-# The revision graph shared between sessions (src/graphcache.c): a fresh
+# The revision graph shared between sessions (src/catalog/graphcache.c): a fresh
 # session takes the graph from shared memory and gets the same answers as one
 # that read the rows; a committed registration is seen at once by sessions
 # with an older graph cached and by fresh ones; a transaction that registers

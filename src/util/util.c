@@ -1,0 +1,145 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.c
+ *	  Small helpers at the bottom of migrate's layers.
+ *
+ * Layer: util (src/util/), just above the pure core (which does not link
+ * it).  Nothing here reads our catalog or knows the revision graph, so
+ * every other file may call it and it calls none of them.
+ *
+ *  - migrate_subxact_abort: the PG_CATCH half of running code in an
+ *    internal subtransaction.
+ *  - migrate_clip: what a message echoes of user input.  Identifiers,
+ *    targets, labels and schema names come from users and can be any size;
+ *    a 100 MB argument must not make a 100 MB error message (written to
+ *    the server log on every call), so messages echo a bounded prefix, cut
+ *    on a character boundary, as PostgreSQL truncates identifiers.
+ *  - Lists of C strings: list_member() and list_concat_unique() compare
+ *    with equal(), which only knows Nodes, so C-string lists get their own
+ *    functions here.  Both are O(n log n) and answer cancel requests, since
+ *    the lists come from user arrays of any length.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "util.h"
+
+/*
+ * The PG_CATCH half of running code in an internal subtransaction (as
+ * PL/pgSQL's exception blocks do): keep the error, roll the subtransaction
+ * back, and return to the caller's memory context and resource owner.
+ */
+ErrorData *
+migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(oldcxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return edata;
+}
+
+/*
+ * s as a message may echo it: itself when short, otherwise its first
+ * MIGRATE_ECHO_LEN bytes (fewer, to end on a whole character) and "...".
+ */
+const char *
+migrate_clip(const char *s)
+{
+	size_t		len;
+	int			cut;
+	char	   *out;
+
+	if (s == NULL)
+		return NULL;
+	len = strnlen(s, MIGRATE_ECHO_LEN + 1);
+	if (len <= MIGRATE_ECHO_LEN)
+		return s;
+	cut = pg_mbcliplen(s, MIGRATE_ECHO_LEN + 1, MIGRATE_ECHO_LEN);
+	out = palloc(cut + 4);
+	memcpy(out, s, cut);
+	memcpy(out + cut, "...", 4);
+	return out;
+}
+
+static int
+cstring_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static const char **
+sorted_strings(List *strings, int *n)
+{
+	const char **items;
+	ListCell   *lc;
+	int			i = 0;
+
+	*n = list_length(strings);
+	items = palloc(sizeof(char *) * Max(*n, 1));
+	foreach(lc, strings)
+	{
+		CHECK_FOR_INTERRUPTS();
+		items[i++] = lfirst(lc);
+	}
+	qsort(items, *n, sizeof(char *), cstring_cmp);
+	return items;
+}
+
+/* A string listed more than once in strings (a List of char *), or NULL */
+const char *
+migrate_first_duplicate(List *strings)
+{
+	int			n;
+	const char **items;
+	const char *dup = NULL;
+
+	if (list_length(strings) < 2)
+		return NULL;
+	items = sorted_strings(strings, &n);
+	for (int i = 1; i < n && dup == NULL; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(items[i - 1], items[i]) == 0)
+			dup = items[i];
+	}
+	pfree(items);
+	return dup;
+}
+
+/*
+ * The strings of a, then those of b not in a, each once (a new List of
+ * char *; the strings are shared).
+ */
+List *
+migrate_strings_union(List *a, List *b)
+{
+	int			n;
+	const char **seen = sorted_strings(a, &n);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, a)
+		result = lappend(result, lfirst(lc));
+	foreach(lc, b)
+	{
+		const char *s = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (n > 0 && bsearch(&s, seen, n, sizeof(char *), cstring_cmp) != NULL)
+			continue;
+		result = lappend(result, (char *) s);
+	}
+	pfree(seen);
+	return result;
+}
