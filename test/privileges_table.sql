@@ -3,8 +3,9 @@
 -- runs it).  Every function, procedure, view and table that is a member of
 -- the extension, by who may use it: PUBLIC, then migrate_deployer (beyond
 -- what PUBLIC may), then the rest, which only the extension owner and
--- superusers may.  Overloads that differ are listed with their arguments.
--- t/054_readme_privileges.pl fails when README's table is not this output.
+-- superusers may; and a line for the database's owner, who need not be a
+-- deployer (pg_database_owner: what it may beyond PUBLIC).  Overloads that differ are listed with their arguments.
+-- t/023_readme_privileges.pl fails when README's table is not this output.
 -- Names outside the extension's schema (schema migrate) are qualified; a
 -- role may use an object only with USAGE on its schema too.
 WITH ext AS (
@@ -24,6 +25,8 @@ WITH ext AS (
 		   AND pg_catalog.has_schema_privilege('public', n.oid, 'USAGE') AS pub,
 		   pg_catalog.has_function_privilege('migrate_deployer', p.oid, 'EXECUTE')
 		   AND pg_catalog.has_schema_privilege('migrate_deployer', n.oid, 'USAGE') AS dep,
+		   pg_catalog.has_function_privilege('pg_database_owner', p.oid, 'EXECUTE')
+		   AND pg_catalog.has_schema_privilege('pg_database_owner', n.oid, 'USAGE') AS dbo,
 		   false AS pub_w, false AS dep_w
 	  FROM members m JOIN pg_catalog.pg_proc p ON p.oid = m.objid
 	  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -36,6 +39,8 @@ WITH ext AS (
 		   AND pg_catalog.has_schema_privilege('public', n.oid, 'USAGE'),
 		   pg_catalog.has_table_privilege('migrate_deployer', c.oid, 'SELECT')
 		   AND pg_catalog.has_schema_privilege('migrate_deployer', n.oid, 'USAGE'),
+		   pg_catalog.has_table_privilege('pg_database_owner', c.oid, 'SELECT')
+		   AND pg_catalog.has_schema_privilege('pg_database_owner', n.oid, 'USAGE'),
 		   pg_catalog.has_table_privilege('public', c.oid, 'INSERT, UPDATE, DELETE')
 		   AND pg_catalog.has_schema_privilege('public', n.oid, 'USAGE'),
 		   pg_catalog.has_table_privilege('migrate_deployer', c.oid, 'INSERT, UPDATE, DELETE')
@@ -43,7 +48,7 @@ WITH ext AS (
 	  FROM members m JOIN pg_catalog.pg_class c ON c.oid = m.objid
 	  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 	 WHERE m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-	   AND c.relkind IN ('r', 'v')
+	   AND c.relkind IN ('r', 'v', 'S')
 ), classified AS (
 	SELECT o.func, o.name, o.args,
 		   CASE WHEN o.pub THEN 1 WHEN o.dep THEN 2 ELSE 3 END AS who,
@@ -52,6 +57,11 @@ WITH ext AS (
 					 OR NOT (o.pub OR o.dep) THEN 'read and write'
 				ELSE 'read' END AS verb
 	  FROM objs o
+), dbo_line AS (
+	-- the database's owner is not a deployer: what it may beyond PUBLIC
+	SELECT string_agg(CASE WHEN o.func THEN 'execute ' ELSE 'read ' END
+					  || '`' || o.name || '`', ', ' ORDER BY o.func DESC, o.name) AS may
+	  FROM (SELECT DISTINCT func, name FROM objs WHERE dbo AND NOT pub) o
 ), groups AS (
 	-- a name stands for all its overloads when they agree
 	SELECT DISTINCT verb, who,
@@ -80,4 +90,8 @@ SELECT line FROM (
  END
 		   || ' |'
 	  FROM (VALUES (1), (2), (3)) w(who) LEFT JOIN lines l ON l.who = w.who
+	UNION ALL
+	SELECT 3, '| the database''s owner (`pg_database_owner`) | what PUBLIC may, and '
+			  || coalesce(d.may, 'nothing more') || ' |'
+	  FROM dbo_line d
 ) t ORDER BY ord;
