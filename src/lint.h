@@ -155,6 +155,7 @@ extern void lint_report(LintState *ls, const char *rule, LintSeverity sev,
 						LOCKMODE lockmode, const RangeVar *rel, int rewrites,
 						const char *message, const char *hint);
 extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
+extern const char *lint_lock_sql_name(LOCKMODE mode);
 
 /* lint_alter.c */
 extern void lint_alter_table(LintState *ls, AlterTableStmt *stmt);

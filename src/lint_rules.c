@@ -170,6 +170,19 @@ lint_lock_checks(LintState *ls, LOCKMODE lockmode, const RangeVar *rel)
 		lint_live_blockers(ls, lockmode, rel);
 }
 
+/* A lock mode as LOCK TABLE spells it: "SHARE ROW EXCLUSIVE" */
+const char *
+lint_lock_sql_name(LOCKMODE mode)
+{
+	static const char *const names[] = {
+		"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE",
+		"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE",
+		"EXCLUSIVE", "ACCESS EXCLUSIVE"
+	};
+
+	return mode > 0 && mode < lengthof(names) ? names[mode] : "";
+}
+
 /* ---- types ---- */
 
 const char *
@@ -453,13 +466,7 @@ lint_lock(LintState *ls, LockStmt *stmt)
 	foreach(lc, stmt->relations)
 	{
 		RangeVar   *rel = lfirst_node(RangeVar, lc);
-		static const char *const sqlnames[] = {
-			"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE",
-			"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE",
-			"EXCLUSIVE", "ACCESS EXCLUSIVE"
-		};
-		const char *mode = stmt->mode > 0 && stmt->mode < lengthof(sqlnames) ?
-			sqlnames[stmt->mode] : "";
+		const char *mode = lint_lock_sql_name(stmt->mode);
 
 		if (lint_created_in_plan(ls, rel))
 			continue;
