@@ -169,6 +169,7 @@ extern void lint_report(LintState *ls, const char *rule, LintSeverity sev,
 						LOCKMODE lockmode, const RangeVar *rel, int rewrites,
 						const char *message, const char *hint);
 extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
+extern const char *lint_lock_sql_name(LOCKMODE mode);
 
 /* lint_txn.c: rules about what an earlier statement of the transaction did */
 extern void lint_txn_not_valid_added(LintState *ls, const RangeVar *rel,

@@ -254,3 +254,16 @@ lint_report_int_pk(LintState *ls, const RangeVar *rel, const char *col,
 						 col, lint_relname(rel), type),
 				"Use bigint, or bigint GENERATED ALWAYS AS IDENTITY instead of serial.");
 }
+
+/* A lock mode as LOCK TABLE spells it: "SHARE ROW EXCLUSIVE" */
+const char *
+lint_lock_sql_name(LOCKMODE mode)
+{
+	static const char *const names[] = {
+		"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE",
+		"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE",
+		"EXCLUSIVE", "ACCESS EXCLUSIVE"
+	};
+
+	return mode > 0 && mode < lengthof(names) ? names[mode] : "";
+}

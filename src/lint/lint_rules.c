@@ -282,13 +282,7 @@ lint_lock(LintState *ls, LockStmt *stmt)
 	foreach(lc, stmt->relations)
 	{
 		RangeVar   *rel = lfirst_node(RangeVar, lc);
-		static const char *const sqlnames[] = {
-			"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE",
-			"SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE",
-			"EXCLUSIVE", "ACCESS EXCLUSIVE"
-		};
-		const char *mode = stmt->mode > 0 && stmt->mode < lengthof(sqlnames) ?
-			sqlnames[stmt->mode] : "";
+		const char *mode = lint_lock_sql_name(stmt->mode);
 
 		if (lint_created_in_plan(ls, rel))
 			continue;

@@ -117,16 +117,14 @@ lint_txn_validate(LintState *ls, const RangeVar *rel, const char *conname)
 		if (strcmp(nv->conname, conname) != 0 ||
 			!lint_name_matches(&n, rel->schemaname, rel->relname))
 			continue;
-		mode = nv->lockmode == AccessExclusiveLock ? "ACCESS EXCLUSIVE" :
-			nv->lockmode == ShareRowExclusiveLock ? "SHARE ROW EXCLUSIVE" :
-			GetLockmodeName(DEFAULT_LOCKMETHOD, nv->lockmode);
+		mode = lint_lock_sql_name(nv->lockmode);
 		lint_report(ls, "constraint-validated-in-same-transaction", LINT_ERROR,
 					nv->lockmode, rel, 0,
 					nv->pktable ?
-					psprintf("VALIDATE CONSTRAINT \"%s\" scans all of %s in the transaction of its ADD CONSTRAINT ... NOT VALID (%s), which holds %s locks on %s and on %s until the transaction ends: their writes are blocked through the scan",
+					psprintf("VALIDATE CONSTRAINT \"%s\" scans all of %s in the transaction of its ADD CONSTRAINT ... NOT VALID (%s), which holds a %s lock on it and a SHARE ROW EXCLUSIVE lock on %s until the transaction ends: writes to both are blocked through the scan",
 							 conname, lint_relname(rel),
 							 where(ls, nv->revision, nv->statement), mode,
-							 lint_relname(rel), lint_relname(nv->pktable)) :
+							 lint_relname(nv->pktable)) :
 					psprintf("VALIDATE CONSTRAINT \"%s\" scans all of %s in the transaction of its ADD CONSTRAINT ... NOT VALID (%s), which holds an %s lock on it until the transaction ends: reads and writes are blocked through the scan",
 							 conname, lint_relname(rel),
 							 where(ls, nv->revision, nv->statement), mode),
