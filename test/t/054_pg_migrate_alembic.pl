@@ -392,6 +392,23 @@ def upgrade():
 def downgrade():
     pass
 PY
+write_file_text("$proj3/alembic/versions/cc03_index.py", <<'PY');
+from alembic import op
+
+revision = "cc0300000003"
+down_revision = "bb0200000002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.create_index("items_id_idx", "items", ["id"], postgresql_concurrently=True)
+
+
+def downgrade():
+    op.drop_index("items_id_idx")
+PY
 my $mig3 = "$tmp/migrations3";
 make_path($mig3);
 ($rc, $out, $err) = pgm('postgres', $mig3, 'import', '--from', 'alembic', $proj3);
@@ -415,9 +432,12 @@ CREATE TABLE items (
 -- migrate:downgrade
 DROP TABLE items;
 }, 'a version table of another name is left out too');
+like(read_file_text("$mig3/cc0300000003_cc03_index.sql"),
+	qr/^-- Transactional: no\n\n-- migrate:upgrade\nCREATE INDEX CONCURRENTLY items_id_idx ON items \(id\);\n\n-- migrate:downgrade\nDROP INDEX items_id_idx;\n\z/m,
+	'an autocommit_block makes a non-transactional revision');
 $node->safe_psql('postgres', 'CREATE DATABASE datamig');
 $node->safe_psql('datamig', 'CREATE EXTENSION migrate');
-($rc, $out, $err) = pgm('datamig', $mig3, 'upgrade');
+($rc, $out, $err) = pgm('datamig', $mig3, 'upgrade', 'aa0100000001');
 isnt($rc, 0, 'its upgrade stops instead of doing nothing');
 like($err, qr/the upgrade of revision aa0100000001 was not imported/, 'with the reason');
 
