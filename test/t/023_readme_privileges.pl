@@ -18,8 +18,8 @@ my ($out, $err) = ('', '');
 IPC::Run::run([ 'sh', 'test/privileges_table', '-h', $node->host,
 		'-p', $node->port, '-d', 'postgres' ], '>', \$out, '2>', \$err);
 is($? >> 8, 0, 'test/privileges_table runs') or diag($err);
-like($out, qr/^\| who \| may \|\n\|---\|---\|\n\| PUBLIC \| .*\n\| `migrate_deployer` \| .*\n\| extension owner and superusers \| .*\n\z/,
-	'it prints a three-row markdown table');
+like($out, qr/^\| who \| may \|\n\|---\|---\|\n\| PUBLIC \| .*\n\| `migrate_deployer` \| .*\n\| the database's owner \(`pg_database_owner`\) \| .*\n\| extension owner and superusers \| .*\n\z/,
+	'it prints a four-row markdown table');
 
 open(my $fh, '<', 'README.md') or die "could not open README.md: $!";
 my $readme = do { local $/; <$fh> };
