@@ -99,7 +99,12 @@ SELECT migrate_revision('foreign key', 'REINDEX TABLE m_new;
 ALTER TABLE m_new ADD CONSTRAINT k_fk FOREIGN KEY (id) REFERENCES m_customers NOT VALID;
 ALTER TABLE m_new VALIDATE CONSTRAINT k_fk;
 LOCK TABLE m_new;', '', revision => 'k3', down_revisions => '{k2}');
-SELECT * FROM migrate_lint_measure('k3');
+-- ACCESS SHARE on indexes left out: which statement first opens
+-- m_customers_pkey (the ADD or the VALIDATE's check query) differs between
+-- builds of the server (an assert-enabled 15.18 opens it at the VALIDATE)
+SELECT * FROM migrate_lint_measure('k3') m
+ WHERE NOT (m.lock_mode = 'AccessShareLock'
+            AND (SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(m.relation)) = 'i');
 WITH m AS (SELECT * FROM migrate_lint_measure('k3'))
 SELECT l.revision, l.statement, l.rule, l.lock_mode, l.relation,
        (SELECT min(m.revision || ', statement ' || m.statement) FROM m
