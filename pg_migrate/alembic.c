@@ -60,23 +60,6 @@ py_error(const char *path, int line, const char *fmt,...)
 	exit(EXIT_BAD_FILES);
 }
 
-static char *
-read_text(const char *path)
-{
-	FILE	   *f = fopen(path, "r");
-	PQExpBuffer b;
-	char		buf[8192];
-	size_t		k;
-
-	if (f == NULL)
-		pg_fatal_exit(EXIT_BAD_FILES, "could not open file \"%s\": %s", path, strerror(errno));
-	b = createPQExpBuffer();
-	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
-		appendBinaryPQExpBuffer(b, buf, k);
-	fclose(f);
-	return b->data;
-}
-
 /* ---- a Python module's literals ---- */
 
 typedef struct PyScan
@@ -367,7 +350,7 @@ read_module(AlembicRev *a)
 
 	memset(&sc, 0, sizeof(sc));
 	sc.path = a->module;
-	sc.s = sc.p = sc.bol = read_text(a->module);
+	sc.s = sc.p = sc.bol = import_read_file(a->module, true);
 	sc.line = 1;
 	a->flags = createPQExpBuffer();
 	t = next_tok(&sc);
@@ -602,7 +585,7 @@ find_alembic(void)
 static char *
 ini_value(const char *ini, const char *key)
 {
-	char	   *text = read_text(ini);
+	char	   *text = import_read_file(ini, true);
 	bool		in = false;
 
 	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
@@ -840,7 +823,7 @@ last_marker(const char *out)
 static char *
 error_tail(const char *errfile)
 {
-	char	   *t = read_text(errfile);
+	char	   *t = import_read_file(errfile, true);
 	char	   *last = NULL;
 
 	for (char *l = strtok(t, "\n"); l; l = strtok(NULL, "\n"))

@@ -37,8 +37,12 @@ typedef struct Imported
 	char	   *down;			/* NULL: no down script */
 } Imported;
 
-static char *
-slurp(const char *path, bool must)
+/*
+ * The whole of a file as a string (alembic.c reads modules with it too);
+ * NULL if !must and it does not exist, exit 6 on any other failure.
+ */
+char *
+import_read_file(const char *path, bool must)
 {
 	FILE	   *f = fopen(path, "r");
 	PQExpBuffer b;
@@ -228,10 +232,10 @@ read_tool_dir(const char *tool, const char *dir, int *n)
 				it->name = pnstrdup(us + 1, len - (us + 1 - f) - (is_up ? 7 : 9));
 			}
 			if (is_up)
-				it->up = trimmed(slurp(path, true));
+				it->up = trimmed(import_read_file(path, true));
 			else
 			{
-				it->down = trimmed(slurp(path, true));
+				it->down = trimmed(import_read_file(path, true));
 				if (it->down == NULL)
 					it->down = pg_strdup("");
 			}
@@ -244,7 +248,7 @@ read_tool_dir(const char *tool, const char *dir, int *n)
 			memset(it, 0, sizeof(*it));
 			it->version = pnstrdup(f, us - f);
 			it->name = pnstrdup(us + 1, len - (us + 1 - f) - 4);
-			split_dbmate(path, slurp(path, true), &it->up, &it->down);
+			split_dbmate(path, import_read_file(path, true), &it->up, &it->down);
 		}
 		else if (strcmp(tool, "flyway") == 0)
 		{
@@ -269,11 +273,11 @@ read_tool_dir(const char *tool, const char *dir, int *n)
 			if (f[0] == 'V')
 			{
 				it->name = pnstrdup(sep + 2, len - (sep + 2 - f) - 4);
-				it->up = trimmed(slurp(path, true));
+				it->up = trimmed(import_read_file(path, true));
 			}
 			else
 			{
-				it->down = trimmed(slurp(path, true));
+				it->down = trimmed(import_read_file(path, true));
 				if (it->down == NULL)
 					it->down = pg_strdup("");
 			}
@@ -289,8 +293,8 @@ read_tool_dir(const char *tool, const char *dir, int *n)
 			memset(it, 0, sizeof(*it));
 			it->version = pnstrdup(f, us - f);
 			it->name = pg_strdup(us + 1);
-			it->up = trimmed(slurp(psprintf("%s/up.sql", path), true));
-			it->down = trimmed(slurp(psprintf("%s/down.sql", path), false));
+			it->up = trimmed(import_read_file(psprintf("%s/up.sql", path), true));
+			it->down = trimmed(import_read_file(psprintf("%s/down.sql", path), false));
 		}
 	}
 	closedir(dh);

@@ -170,6 +170,7 @@ extern void pm_push(PGconn *conn, RevDir *d);
 extern int	cmd_import(void);
 extern int	cmd_adopt(void);
 extern char *import_version_id(const char *tool, const char *version);
+extern char *import_read_file(const char *path, bool must);
 
 /* alembic.c */
 extern int	import_alembic(void);
