@@ -83,6 +83,24 @@ SELECT upgrade, downgrade FROM migrate_autogenerate('add tags',
 SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'migrate_shadow%';
 SELECT count(*) FROM pg_class WHERE relname = 'tags';
 
+-- a constraint trigger is a trigger, not an ALTER TABLE ... ADD CONSTRAINT
+-- (the generated script did not parse: found by test/fuzz_sql)
+CREATE SCHEMA ctrig;
+CREATE TABLE ctrig.t (id int);
+CREATE FUNCTION ctrig.tf() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN RETURN NULL; END$$;
+CREATE CONSTRAINT TRIGGER t_check AFTER INSERT ON ctrig.t
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ctrig.tf();
+CREATE SCHEMA ctrig_empty;
+SELECT upgrade FROM migrate_diff('ctrig_empty', 'ctrig');
+BEGIN;
+DO $$BEGIN EXECUTE (SELECT upgrade FROM migrate_diff('ctrig_empty', 'ctrig')); END$$;
+COMMIT;
+SELECT count(*) FROM migrate_diff('ctrig_empty', 'ctrig');
+SET client_min_messages = error;
+DROP SCHEMA ctrig, ctrig_empty CASCADE;
+RESET client_min_messages;
+
 -- empty diff
 CREATE SCHEMA empty1;
 CREATE SCHEMA empty2;

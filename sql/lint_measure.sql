@@ -71,6 +71,15 @@ SELECT * FROM migrate_lint_measure('nonesuch');
 -- statement with the locks it took and what it rewrote, then rolls back
 SELECT step, revision FROM migrate_upgrade('m2', dry_run => true);
 SELECT revision FROM migrate_current();
+-- a dry run called from a script is refused, and the outer dry run goes on
+-- measuring (its LOCK gets its NOTICE; found by test/fuzz_sql's probes)
+SELECT migrate_revision('nested dry run', $$DO $d$BEGIN
+  PERFORM * FROM migrate_upgrade('heads', true);
+EXCEPTION WHEN others THEN RAISE NOTICE 'refused: %', SQLERRM;
+END$d$;
+LOCK TABLE m_customers IN SHARE MODE;$$, '', revision => 'n1', down_revisions => '{m1}');
+SELECT step, revision FROM migrate_upgrade('n1', dry_run => true);
+SELECT migrate_forget('n1');
 
 -- scripts run as their owner here too: a caller who is not a member of
 -- the revision's owner cannot measure it

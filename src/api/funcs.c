@@ -30,6 +30,7 @@
 #include "lint.h"
 #include "migrate.h"
 #include "runner.h"
+#include "script.h"
 
 PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_revision_1_1);
@@ -286,6 +287,13 @@ execute_measured(MigrateOperation op, const char *target)
 {
 	List	   *volatile results = NIL;
 
+	/*
+	 * A dry run called from a script of a measured dry run is refused by
+	 * the runner; its begin and end would first take the statement hook
+	 * from the outer run, which then went on without a NOTICE.
+	 */
+	if (migrate_statement_hook != NULL)
+		return execute_recording_failure(op, target, false, true, NULL);
 	migrate_measure_dry_run_begin();
 	PG_TRY();
 	{

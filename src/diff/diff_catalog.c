@@ -619,6 +619,12 @@ read_indexes(Reader *r)
 	finish_kind(r, DK_INDEX);
 }
 
+/*
+ * A constraint trigger (contype 't') is left to read_triggers_policies():
+ * its pg_get_constraintdef() is "TRIGGER", which ALTER TABLE ... ADD
+ * CONSTRAINT does not accept, and CREATE CONSTRAINT TRIGGER, which
+ * pg_get_triggerdef() prints, creates the constraint with the trigger.
+ */
 static void
 read_constraints(Reader *r)
 {
@@ -637,7 +643,8 @@ read_constraints(Reader *r)
 			  "FROM pg_catalog.pg_constraint c "
 			  "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "
 			  "WHERE t.relnamespace = $1 AND c.conparentid = 0 "
-			  "AND c.conislocal AND t.relkind IN ('r', 'p') AND "
+			  "AND c.conislocal AND t.relkind IN ('r', 'p') "
+			  "AND c.contype <> 't' AND "
 			  NOT_EXT("pg_catalog.pg_class", "t.oid"));
 	old = MemoryContextSwitchTo(r->mcxt);
 	for (i = 0; i < n; i++)
