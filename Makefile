@@ -33,6 +33,7 @@ OBJS = \
 	src/lint/lint_rules.o \
 	src/lint/lint_alter.o \
 	src/lint/lint_txn.o \
+	src/lint/lint_enum.o \
 	src/lint/lint_live.o \
 	src/lint/lint_report.o \
 	src/lint/lint_measure.o \

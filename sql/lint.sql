@@ -147,6 +147,43 @@ ALTER TABLE orders VALIDATE CONSTRAINT q_other;
 ALTER TABLE customers VALIDATE CONSTRAINT q_pos;');
 SELECT * FROM lint('CREATE TABLE fresh (qty int); ALTER TABLE fresh ADD CONSTRAINT f_pos CHECK (qty > 0) NOT VALID;
 ALTER TABLE fresh VALIDATE CONSTRAINT f_pos;');
+-- a table created in the plan with a foreign key to one that existed
+-- before: the scan of the new table runs under the ADD's SHARE ROW
+-- EXCLUSIVE lock on the old one, which is the finding's relation (and its
+-- size does not make the scan short: no info under lint_small_table)
+SELECT * FROM lint('CREATE TABLE fresh (customer_id bigint);
+INSERT INTO fresh SELECT customer_id FROM orders;
+ALTER TABLE fresh ADD CONSTRAINT fresh_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+ALTER TABLE fresh VALIDATE CONSTRAINT fresh_fk;');
+SELECT message, hint FROM migrate_lint_sql('CREATE TABLE fresh (customer_id bigint);
+ALTER TABLE fresh ADD FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+ALTER TABLE fresh VALIDATE CONSTRAINT fresh_customer_id_fkey;');
+SET migrate.lint_small_table = '1GB';
+SELECT stmt, rule, severity, relation FROM lint('CREATE TABLE fresh (customer_id bigint);
+ALTER TABLE fresh ADD CONSTRAINT fresh_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+ALTER TABLE fresh VALIDATE CONSTRAINT fresh_fk;
+ALTER TABLE orders ADD CONSTRAINT q_pos CHECK (qty > 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT q_pos;');
+RESET migrate.lint_small_table;
+-- an existing table referencing a new one, or itself: only its own lock
+SELECT * FROM lint('CREATE TABLE fresh_ref (id bigint PRIMARY KEY);
+ALTER TABLE orders ADD CONSTRAINT o_fresh_fk FOREIGN KEY (customer_id) REFERENCES fresh_ref NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT o_fresh_fk;
+ALTER TABLE orders ADD CONSTRAINT o_self FOREIGN KEY (customer_id) REFERENCES orders NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT o_self;');
+SELECT message FROM migrate_lint_sql('CREATE TABLE fresh_ref (id bigint PRIMARY KEY);
+ALTER TABLE orders ADD CONSTRAINT o_fresh_fk FOREIGN KEY (customer_id) REFERENCES fresh_ref NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT o_fresh_fk;
+ALTER TABLE orders ADD CONSTRAINT o_self FOREIGN KEY (customer_id) REFERENCES orders NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT o_self;');
+-- near misses: nothing that existed before is locked (a foreign key
+-- between new tables, a new table referencing itself)
+SELECT * FROM lint('CREATE TABLE fresh_ref (id bigint PRIMARY KEY);
+CREATE TABLE fresh (id bigint PRIMARY KEY, ref bigint, parent bigint);
+ALTER TABLE fresh ADD CONSTRAINT fresh_fk FOREIGN KEY (ref) REFERENCES fresh_ref NOT VALID;
+ALTER TABLE fresh VALIDATE CONSTRAINT fresh_fk;
+ALTER TABLE fresh ADD CONSTRAINT fresh_self FOREIGN KEY (parent) REFERENCES fresh NOT VALID;
+ALTER TABLE fresh VALIDATE CONSTRAINT fresh_self;');
 
 -- reindex-without-concurrently: SHARE on the table, ACCESS EXCLUSIVE on
 -- each index; the schema and database forms go table by table
@@ -205,6 +242,64 @@ CREATE TYPE other_mood AS ENUM ('sad');
 SELECT * FROM lint('ALTER TYPE other_mood ADD VALUE ''happy''; SELECT ''happy''::mood;');
 SELECT * FROM lint('ALTER TYPE mood RENAME VALUE ''ok'' TO ''fine''; SELECT ''fine''::mood;');
 SELECT * FROM lint('ALTER TYPE mood ADD VALUE ''happy'';');
+-- every place an expression can carry the label: INSERT ... SELECT (by
+-- position), ON CONFLICT and MERGE assignments, IN in a
+-- join, ANY of an array literal or of a cast ARRAY[], BETWEEN, CASE,
+-- COALESCE, enum_range(), a function's parameter of the type, views,
+-- partial indexes, CHECK, columns of a table created in the plan, SQL
+-- function bodies (analyzed at CREATE), domains, policies, EXPLAIN,
+-- partition bounds, and the SQL statements of DO blocks; the label
+-- elsewhere in a DO block is a possible use (warning)
+CREATE FUNCTION mood_score(m mood) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TABLE mood_parts (m mood) PARTITION BY LIST (m);
+SELECT stmt, severity FROM lint('ALTER TYPE mood ADD VALUE ''happy'';
+INSERT INTO orders (id, feel) SELECT 6000, ''happy'';
+INSERT INTO orders (id, feel) VALUES (1, ''sad'') ON CONFLICT (id) DO UPDATE SET feel = ''happy'';
+MERGE INTO orders o USING customers c ON o.id = c.id WHEN MATCHED THEN UPDATE SET feel = ''happy'';
+SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.feel IN (''happy'');
+SELECT count(*) FROM orders WHERE feel = ANY (''{sad,"happy"}'');
+SELECT count(*) FROM orders WHERE feel = ANY (ARRAY[''happy'']::mood[]);
+SELECT count(*) FROM orders WHERE feel BETWEEN ''sad'' AND ''happy'';
+SELECT CASE feel WHEN ''happy'' THEN 1 END FROM orders;
+SELECT coalesce(feel, ''happy'') FROM orders;
+SELECT enum_range(NULL::mood);
+SELECT mood_score(''happy'');
+CREATE VIEW happy_orders AS SELECT * FROM orders WHERE feel = ''happy'';
+CREATE INDEX orders_happy ON orders (id) WHERE feel = ''happy'';
+ALTER TABLE orders ADD CONSTRAINT not_happy CHECK (feel <> ''happy'') NOT VALID;
+CREATE TABLE moods (m mood CHECK (m <> ''happy''), ms mood[] DEFAULT ''{happy}'');
+INSERT INTO moods VALUES (''happy'');
+CREATE FUNCTION happy_count() RETURNS bigint LANGUAGE sql AS $f$SELECT count(*) FROM orders WHERE feel = ''happy''$f$;
+CREATE FUNCTION happy_count2() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM orders WHERE feel = ''happy''; END;
+CREATE DOMAIN glad AS mood CHECK (VALUE <> ''happy'');
+CREATE POLICY no_happy ON orders USING (feel <> ''happy'');
+EXPLAIN SELECT * FROM orders WHERE feel = ''happy'';
+CREATE TABLE mood_happy PARTITION OF mood_parts FOR VALUES IN (''happy'');
+DO $d$BEGIN UPDATE orders SET feel = ''happy'' WHERE id = 1; END$d$;
+DO $d$BEGIN PERFORM count(*) FROM orders WHERE feel = ''happy''; END$d$;
+DO $d$DECLARE m mood := ''happy''; BEGIN RAISE NOTICE ''%'', m; END$d$;') WHERE rule = 'enum-value-used-in-same-transaction';
+SELECT severity, message FROM migrate_lint_sql('ALTER TYPE mood ADD VALUE ''happy'';
+DO $d$BEGIN IF (SELECT count(*) FROM orders) > 0 THEN RAISE NOTICE ''%'', ''happy''; END IF; END$d$;');
+-- near misses: the label where it stays text (a text column by position
+-- or in ANY/IN, a cast to text, "||", a CASE over text, a UNION's branches,
+-- which resolve plain literals to text before the INSERT), views, indexes
+-- and checks on text, a PL/pgSQL function (its body is parsed at its first
+-- call, not here), DO blocks that use it as text or not at all
+SELECT * FROM lint('ALTER TYPE mood ADD VALUE ''happy'';
+INSERT INTO orders (id, note) SELECT 6000, ''happy'';
+INSERT INTO orders (id, feel, note) SELECT 6001, ''sad'', ''happy'';
+INSERT INTO orders (id, note) SELECT 6002, ''sad'' UNION ALL SELECT 6003, ''happy'';
+INSERT INTO orders (id, note) VALUES (1, ''x'') ON CONFLICT (id) DO UPDATE SET note = ''happy'';
+SELECT count(*) FROM orders WHERE note = ANY (''{sad,happy}'') OR note IN (''happy'') OR feel::text = ''happy'';
+SELECT feel || ''happy'', CASE note WHEN ''happy'' THEN feel END FROM orders;
+CREATE VIEW happy_notes AS SELECT * FROM orders WHERE note = ''happy'';
+CREATE INDEX orders_note_happy ON orders (id) WHERE note = ''happy'';
+ALTER TABLE orders ADD CONSTRAINT note_not_happy CHECK (note <> ''happy'' OR id > 0) NOT VALID;
+CREATE TABLE moods (m mood DEFAULT ''sad'', t text CHECK (t <> ''glum'' OR t = ''happy''));
+INSERT INTO moods (t) VALUES (''happy'');
+CREATE FUNCTION happy_pl() RETURNS bigint LANGUAGE plpgsql AS $f$BEGIN RETURN (SELECT count(*) FROM orders WHERE feel = ''happy''); END$f$;
+DO $d$BEGIN UPDATE orders SET note = ''happy'' WHERE feel = ''sad''; END$d$;
+DO $d$BEGIN PERFORM 1; END$d$;') WHERE rule = 'enum-value-used-in-same-transaction';
 
 -- int-primary-key: applies to new tables too (that is when it is cheap to fix)
 SELECT * FROM lint('CREATE TABLE t_int (id int PRIMARY KEY);');
@@ -332,7 +427,8 @@ RESET migrate.lint_fail_on;
 SELECT migrate_revision('add', 'ALTER TABLE orders ADD CONSTRAINT t_pos CHECK (qty > 0) NOT VALID;
 ALTER TYPE mood ADD VALUE ''glad'';', '', revision => 't1', down_revisions => '{l1}');
 SELECT migrate_revision('validate', 'ALTER TABLE orders VALIDATE CONSTRAINT t_pos;
-UPDATE orders SET feel = ''glad'' WHERE id = 1;', '', revision => 't2', down_revisions => '{t1}');
+UPDATE orders SET feel = ''glad'' WHERE id = 1;
+CREATE VIEW glad_orders AS SELECT * FROM orders WHERE feel = ''glad'';', '', revision => 't2', down_revisions => '{t1}');
 SELECT migrate_revision('both', 'ALTER TABLE customers ADD CONSTRAINT c_pos CHECK (id > 0) NOT VALID;
 ALTER TABLE customers VALIDATE CONSTRAINT c_pos;', '', revision => 't3', down_revisions => '{t2}');
 SELECT revision, statement, rule, lock_mode, relation FROM migrate_lint('t3');
@@ -343,7 +439,9 @@ RESET migrate.lint_transaction;
 -- plan, which then runs per revision, and that revision's statements each
 -- commit on their own
 SELECT migrate_revision('each', 'ALTER TABLE customers ADD CONSTRAINT c_nn CHECK (name IS NOT NULL) NOT VALID;
-ALTER TABLE customers VALIDATE CONSTRAINT c_nn;', '', revision => 't4', down_revisions => '{t3}', transactional => false);
+ALTER TABLE customers VALIDATE CONSTRAINT c_nn;
+ALTER TYPE mood ADD VALUE ''calm'';
+CREATE INDEX CONCURRENTLY orders_calm ON orders (id) WHERE feel = ''calm'';', '', revision => 't4', down_revisions => '{t3}', transactional => false);
 SELECT revision, statement, rule, lock_mode, relation FROM migrate_lint('t4');
 SET migrate.lint_transaction = 'sometimes';
 SELECT migrate_forget('t4');
@@ -353,6 +451,8 @@ SELECT migrate_forget('t1');
 
 SELECT count(*) FROM migrate_downgrade('base');
 DROP TABLE orders, customers, small_keyed;
+DROP FUNCTION mood_score(mood);
+DROP TABLE mood_parts;
 DROP TYPE mood, other_mood;
 DROP FUNCTION lint(text);
 DROP EXTENSION migrate;

@@ -123,6 +123,27 @@ SELECT l.revision, l.statement, l.rule, l.lock_mode, l.relation,
   FROM migrate_lint('k3') l
  WHERE l.lock_mode IS NOT NULL
  ORDER BY l.revision, l.statement, l.relation;
+-- a table created in the plan with a foreign key to one that existed: the
+-- finding is on the old table, m_customers, in SHARE ROW EXCLUSIVE mode,
+-- held since the ADD (the VALIDATE alone takes only ROW SHARE on it).  A
+-- branch of its own, so that no earlier revision of the plan holds it
+SELECT migrate_revision('new table, old parent', 'CREATE TABLE k_child (cid bigint);
+INSERT INTO k_child SELECT 1 FROM generate_series(1, 10);
+ALTER TABLE k_child ADD CONSTRAINT k_child_fk FOREIGN KEY (cid) REFERENCES m_customers NOT VALID;
+ALTER TABLE k_child VALIDATE CONSTRAINT k_child_fk;', '', revision => 'k4', down_revisions => '{m1}');
+SELECT m.revision, m.statement, m.relation, m.lock_mode FROM migrate_lint_measure('k4') m
+ WHERE to_regclass(m.relation) = 'm_customers'::regclass
+ ORDER BY m.statement, m.lock_mode;
+WITH m AS (SELECT * FROM migrate_lint_measure('k4'))
+SELECT l.revision, l.statement, l.rule, l.lock_mode, l.relation,
+       (SELECT min(m.revision || ', statement ' || m.statement) FROM m
+        WHERE to_regclass(m.relation) = to_regclass(l.relation)
+          AND m.lock_mode = l.lock_mode
+          AND (m.revision, m.statement) <= (l.revision, l.statement)) AS in_pg_locks_since
+  FROM migrate_lint('k4') l
+ WHERE l.lock_mode IS NOT NULL
+ ORDER BY l.revision, l.statement, l.relation;
+SELECT migrate_forget('k4');
 SELECT migrate_forget('k3');
 SELECT migrate_forget('k2');
 SELECT migrate_forget('k1');

@@ -10,9 +10,9 @@
  *					registration gate (migrate.lint_fail_on)
  *	lint_rules.c	the rules: one raw parse tree in, findings out
  *	lint_alter.c	the rules of ALTER TABLE, command by command
- *	lint_txn.c		rules about the transaction a statement runs in: a
- *					VALIDATE CONSTRAINT under its ADD's lock, a new enum
- *					value used before it is committed
+ *	lint_enum.c		a new enum value used before it is committed: where
+ *					an expression can carry the label, DO block bodies
+ *	lint_txn.c		a VALIDATE CONSTRAINT under its ADD's lock
  *	lint_live.c		what only the server knows about locks: sessions
  *					holding conflicting locks, lock_timeout, NOT NULL
  *					checks that spare a scan
@@ -81,7 +81,10 @@ typedef struct LintNotValid
 	char	   *name;
 	char	   *conname;
 	LOCKMODE	lockmode;		/* the ADD statement's lock on the table */
-	RangeVar   *pktable;		/* referenced table of a foreign key */
+	bool		relnew;			/* the table was created in the plan */
+	RangeVar   *pktable;		/* referenced table of a foreign key, when
+								 * it is another that existed before the
+								 * plan (its lock is SHARE ROW EXCLUSIVE) */
 	const char *revision;		/* where the ADD ran */
 	int			statement;
 } LintNotValid;
@@ -96,6 +99,16 @@ typedef struct LintEnumValue
 	const char *revision;		/* where it was added */
 	int			statement;
 } LintEnumValue;
+
+/* A column the plan creates or retypes, as declared */
+typedef struct LintColumn
+{
+	char	   *schema;			/* of the table; NULL when unqualified */
+	char	   *relname;
+	char	   *colname;
+	TypeName   *type;
+	bool		retyped;		/* ALTER COLUMN TYPE, not a new column */
+} LintColumn;
 
 /* A session holding a lock on a relation, as pg_locks showed it */
 typedef struct LintHolder
@@ -112,6 +125,7 @@ typedef struct LintState
 {
 	List	   *created;		/* of LintName: relations created so far */
 	List	   *notnull_checks; /* of LintName: CHECK (col IS NOT NULL) */
+	List	   *columns;		/* of LintColumn: declared so far */
 	List	   *findings;		/* of LintFinding */
 	bool		skip_live_locks;	/* no blocked-by-transaction (the gate) */
 	bool		holders_loaded;
@@ -168,16 +182,24 @@ extern void lint_report_int_pk(LintState *ls, const RangeVar *rel,
 extern void lint_report(LintState *ls, const char *rule, LintSeverity sev,
 						LOCKMODE lockmode, const RangeVar *rel, int rewrites,
 						const char *message, const char *hint);
+extern void lint_report_held(LintState *ls, const char *rule,
+							 LintSeverity sev, LOCKMODE lockmode,
+							 const RangeVar *rel, const char *message,
+							 const char *hint);
+extern char *lint_where(LintState *ls, const char *revision, int statement);
 extern bool lint_created_in_plan(LintState *ls, const RangeVar *rel);
 extern const char *lint_lock_sql_name(LOCKMODE mode);
 
-/* lint_txn.c: rules about what an earlier statement of the transaction did */
+/* lint_txn.c: a VALIDATE under the lock of its ADD ... NOT VALID */
 extern void lint_txn_not_valid_added(LintState *ls, const RangeVar *rel,
 									 LOCKMODE lockmode, Constraint *c);
 extern void lint_txn_validate(LintState *ls, const RangeVar *rel,
 							  const char *conname);
-extern void lint_txn_enum_value_added(LintState *ls, AlterEnumStmt *stmt);
-extern void lint_txn_enum_uses(LintState *ls, Node *stmt);
+
+/* lint_enum.c: a new enum value used before its transaction commits */
+extern void lint_enum_note_columns(LintState *ls, Node *stmt);
+extern void lint_enum_value_added(LintState *ls, AlterEnumStmt *stmt);
+extern void lint_enum_uses(LintState *ls, Node *stmt);
 
 /* lint_report.c: live sizes of the relation a finding names */
 extern Oid	lint_live_relid(const RangeVar *rel);

@@ -12,8 +12,8 @@
  * CHECK (col IS NOT NULL) constraints, earlier in the plan or in the
  * database.
  *
- * Layer: lint (src/lint/): lint_rules.c calls it; it calls lint_live.c and
- * lint_report.c.
+ * Layer: lint (src/lint/): lint_rules.c calls it; it calls lint_txn.c,
+ * lint_live.c and lint_report.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -457,14 +457,12 @@ lint_alter_table(LintState *ls, AlterTableStmt *stmt)
 			case AT_AddConstraint:
 				lint_add_constraint(ls, rel, newrel, lockmode,
 									castNode(Constraint, cmd->def));
-				if (!newrel)
-					lint_txn_not_valid_added(ls, rel, lockmode,
-											 castNode(Constraint, cmd->def));
+				lint_txn_not_valid_added(ls, rel, lockmode,
+										 castNode(Constraint, cmd->def));
 				break;
 			case AT_ValidateConstraint:
 				validate_constraint(ls, rel, cmd->name);
-				if (!newrel)
-					lint_txn_validate(ls, rel, cmd->name);
+				lint_txn_validate(ls, rel, cmd->name);
 				break;
 			case AT_SetNotNull:
 				if (!newrel)

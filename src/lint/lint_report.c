@@ -105,11 +105,13 @@ size_bound(const char *rule)
 /*
  * Record one finding, unless a comment suppresses it.  A finding on a live
  * relation says how big it is: that is what turns a rule into a decision.
+ * may_shrink: the lock lasts as long as the work on rel, so a small rel
+ * makes it short (migrate.lint_small_table).
  */
-void
-lint_report(LintState *ls, const char *rule, LintSeverity sev,
-			LOCKMODE lockmode, const RangeVar *rel, int rewrites,
-			const char *message, const char *hint)
+static void
+record_finding(LintState *ls, const char *rule, LintSeverity sev,
+			   LOCKMODE lockmode, const RangeVar *rel, int rewrites,
+			   const char *message, const char *hint, bool may_shrink)
 {
 	LintFinding *f;
 
@@ -128,7 +130,8 @@ lint_report(LintState *ls, const char *rule, LintSeverity sev,
 	f->rewrites = rewrites;
 	lint_live_sizes(f->relid, &f->have_size, &f->size, &f->total,
 					&f->have_rows, &f->rows);
-	if (f->have_size && f->total < (int64) migrate_lint_small_table * 1024 &&
+	if (may_shrink && f->have_size &&
+		f->total < (int64) migrate_lint_small_table * 1024 &&
 		f->severity > LINT_INFO && size_bound(rule))
 	{
 		/* a long lock on a tiny table is a short one */
@@ -143,6 +146,37 @@ lint_report(LintState *ls, const char *rule, LintSeverity sev,
 		f->message = pstrdup(message);
 	f->hint = hint ? pstrdup(hint) : NULL;
 	ls->findings = lappend(ls->findings, f);
+}
+
+void
+lint_report(LintState *ls, const char *rule, LintSeverity sev,
+			LOCKMODE lockmode, const RangeVar *rel, int rewrites,
+			const char *message, const char *hint)
+{
+	record_finding(ls, rule, sev, lockmode, rel, rewrites, message, hint,
+				   true);
+}
+
+/*
+ * A finding about a lock on rel that lasts as long as work on another
+ * relation: rel's own size does not make it short.
+ */
+void
+lint_report_held(LintState *ls, const char *rule, LintSeverity sev,
+				 LOCKMODE lockmode, const RangeVar *rel, const char *message,
+				 const char *hint)
+{
+	record_finding(ls, rule, sev, lockmode, rel, 0, message, hint, false);
+}
+
+/* "statement 3", or "revision \"r1\", statement 3" for another revision */
+char *
+lint_where(LintState *ls, const char *revision, int statement)
+{
+	if (revision == NULL ||
+		(ls->revision && strcmp(revision, ls->revision) == 0))
+		return psprintf("statement %d", statement);
+	return psprintf("revision \"%s\", statement %d", revision, statement);
 }
 
 Oid

@@ -15,8 +15,8 @@
  * Most findings do not apply to a relation created earlier in the same
  * plan or script: nobody else can be using it yet.
  *
- * Layer: lint, above lint_alter.c (ALTER TABLE goes there), lint_live.c
- * and lint_report.c; lint.c calls it.
+ * Layer: lint, above lint_alter.c (ALTER TABLE goes there), lint_enum.c,
+ * lint_live.c and lint_report.c; lint.c calls it.
  *
  *-------------------------------------------------------------------------
  */
@@ -337,8 +337,9 @@ lint_set(LintState *ls, VariableSetStmt *stmt)
 void
 lint_statement(LintState *ls, Node *stmt)
 {
+	lint_enum_note_columns(ls, stmt);
 	if (ls->enum_values != NIL)
-		lint_txn_enum_uses(ls, stmt);
+		lint_enum_uses(ls, stmt);
 	switch (nodeTag(stmt))
 	{
 		case T_ReindexStmt:
@@ -348,7 +349,7 @@ lint_statement(LintState *ls, Node *stmt)
 			lint_lock(ls, (LockStmt *) stmt);
 			break;
 		case T_AlterEnumStmt:
-			lint_txn_enum_value_added(ls, (AlterEnumStmt *) stmt);
+			lint_enum_value_added(ls, (AlterEnumStmt *) stmt);
 			break;
 		case T_AlterTableStmt:
 			lint_alter_table(ls, (AlterTableStmt *) stmt);
