@@ -1,8 +1,8 @@
--- known: lint-enum-insert-quadratic
 -- statement_timeout: 1000
 -- After ALTER TYPE ... ADD VALUE, the lint checks every later INSERT ...
 -- VALUES for a use of the new value (enum-value-used-in-same-transaction).
--- For an INSERT without a column list, insert_uses() (src/lint/lint_txn.c)
+-- Fixed: the columns are listed once per statement (insert_columns() in
+-- src/lint/lint_enum.c).  Before, for an INSERT without a column list, insert_uses()
 -- calls insert_column(relid, i) for every value of every row, and
 -- insert_column() walks pg_attribute by syscache from attnum 1 up to i:
 -- rows * columns^2 / 2 lookups, and no CHECK_FOR_INTERRUPTS anywhere in
