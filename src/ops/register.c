@@ -349,90 +349,34 @@ resolve_depends_on(List *deps, const char *id)
 	return resolved;
 }
 
-/* A new branch label and its place in the caller's list */
-typedef struct NewLabel
-{
-	const char *label;
-	int			ord;
-} NewLabel;
-
-static int
-new_label_cmp(const void *a, const void *b)
-{
-	return strcmp(((const NewLabel *) a)->label, ((const NewLabel *) b)->label);
-}
-
-/*
- * A branch label must be unique among labels and revision ids.  The new
- * labels are sorted and every label and id of the other revisions is looked
- * up among them: O((E + N) log N) for E existing and N new labels.  A query
- * per label made registering 100,000 labels take 6 s on a release build
- * (over a minute on an assert-enabled one), and registering 100,000 more
- * next to them was quadratic (minutes); one SQL join of the two sets let
- * the planner choose a nested loop, quadratic again.  The first label in
- * the caller's order is reported.
- */
+/* A branch label must be unique among labels and revision ids */
 static void
 check_labels_unused(List *labels, const char *id)
 {
 	ListCell   *lc;
 	Datum		idv[1] = {CStringGetTextDatum(id)};
-	int			n = list_length(labels);
 
 	foreach(lc, labels)
 	{
+		Datum		v[2] = {CStringGetTextDatum(lfirst(lc)), idv[0]};
+
 		CHECK_FOR_INTERRUPTS();
 		if (strcmp(lfirst(lc), id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("branch label \"%s\" is the identifier of its own revision",
 							id)));
-	}
-	if (n > 0)
-	{
-		NewLabel   *sorted = palloc(mul_size(n, sizeof(NewLabel)));
-		int			i = 0;
-		int			first = -1;
-		int			first_row = -1;
-
-		foreach(lc, labels)
-		{
-			sorted[i].label = lfirst(lc);
-			sorted[i].ord = i;
-			i++;
-		}
-		qsort(sorted, n, sizeof(NewLabel), new_label_cmp);
-
 		migrate_spi_exec(SPI_OK_SELECT,
-						 "SELECT x.l, r.id FROM migrate.revision r,"
-						 " pg_catalog.unnest(r.branch_labels OPERATOR(pg_catalog.||)"
-						 " r.id) x(l)"
-						 " WHERE r.id OPERATOR(pg_catalog.<>) $1",
-						 1, (Oid[]) {TEXTOID}, idv, NULL);
-		for (uint64 row = 0; row < SPI_processed; row++)
-		{
-			NewLabel	key;
-			NewLabel   *hit;
-
-			CHECK_FOR_INTERRUPTS();
-			key.label = migrate_spi_text(row, 1);
-			if (key.label == NULL)
-				continue;
-			hit = bsearch(&key, sorted, n, sizeof(NewLabel), new_label_cmp);
-			if (hit != NULL && (first < 0 || hit->ord < first))
-			{
-				first = hit->ord;
-				first_row = row;
-			}
-			pfree((char *) key.label);
-		}
-		if (first >= 0)
+						 "SELECT id FROM migrate.revision"
+						 " WHERE (branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]"
+						 " OR id OPERATOR(pg_catalog.=) $1)"
+						 " AND id OPERATOR(pg_catalog.<>) $2",
+						 2, (Oid[]) {TEXTOID, TEXTOID}, v, NULL);
+		if (SPI_processed > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("branch label \"%s\" in revision \"%s\" is already used by revision \"%s\"",
-							migrate_clip(list_nth(labels, first)), id,
-							migrate_spi_text(first_row, 2))));
-		pfree(sorted);
+							migrate_clip(lfirst(lc)), id, migrate_spi_text(0, 1))));
 	}
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id FROM migrate.revision"
