@@ -234,6 +234,30 @@ migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
 			 sql, SPI_result_code_string(rc));
 }
 
+/*
+ * Run a catalog query planned for these very values and not kept: for a
+ * query whose good plan depends on them.  A saved plan may turn generic,
+ * and a generic plan sees "x = ANY ($2)" as a linear search of an array it
+ * does not know; planned with the array as a constant, the search becomes
+ * a hash lookup.  The settings are pinned as for migrate_spi_exec.
+ */
+void
+migrate_spi_exec_once(int expected, const char *sql, int nargs, Oid *types,
+					  Datum *values, const char *nulls)
+{
+	int			rc;
+	int			nestlevel = -1;
+
+	if (!settings_pinned())
+		nestlevel = migrate_pin_settings();
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	if (nestlevel >= 0)
+		migrate_unpin_settings(nestlevel);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_with_args failed executing query \"%s\": %s",
+			 sql, SPI_result_code_string(rc));
+}
+
 char *
 migrate_spi_text(int row, int col)
 {

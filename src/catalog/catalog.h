@@ -81,6 +81,9 @@ extern void migrate_raise_graph_error(const MgError *err);
 /* catalog.c */
 extern void migrate_spi_exec(int expected, const char *sql, int nargs,
 							 Oid *types, Datum *values, const char *nulls);
+extern void migrate_spi_exec_once(int expected, const char *sql, int nargs,
+								  Oid *types, Datum *values,
+								  const char *nulls);
 extern char *migrate_spi_text(int row, int col);
 extern void migrate_check_symbol(const char *symbol, const char *what);
 extern int	migrate_spi_text_array(int row, int col, const char ***out);

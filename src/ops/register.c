@@ -349,7 +349,63 @@ resolve_depends_on(List *deps, const char *id)
 	return resolved;
 }
 
-/* A branch label must be unique among labels and revision ids */
+/* A new branch label and its place in the caller's list */
+typedef struct NewLabel
+{
+	const char *label;
+	int			ord;
+} NewLabel;
+
+static int
+new_label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const NewLabel *) a)->label, ((const NewLabel *) b)->label);
+}
+
+/*
+ * The first of the labels, in the caller's order, that the rows of the last
+ * query (label, revision id) name; its row is stored in *row
+ */
+static int
+first_label_hit(List *labels, uint64 *row)
+{
+	int			n = list_length(labels);
+	NewLabel   *sorted = palloc(mul_size(n, sizeof(NewLabel)));
+	ListCell   *lc;
+	int			first = -1;
+
+	foreach(lc, labels)
+	{
+		sorted[foreach_current_index(lc)].label = lfirst(lc);
+		sorted[foreach_current_index(lc)].ord = foreach_current_index(lc);
+	}
+	qsort(sorted, n, sizeof(NewLabel), new_label_cmp);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		NewLabel	key = {migrate_spi_text(r, 1), 0};
+		NewLabel   *hit = bsearch(&key, sorted, n, sizeof(NewLabel),
+								  new_label_cmp);
+
+		if (hit != NULL && (first < 0 || hit->ord < first))
+		{
+			first = hit->ord;
+			*row = r;
+		}
+	}
+	pfree(sorted);
+	return first;
+}
+
+/*
+ * A branch label must be unique among labels and revision ids.  One query
+ * looks all the new labels up among the labels and ids of the other
+ * revisions, planned with them as a constant array so that the lookup is a
+ * hash probe: O(E + N) for E existing and N new labels.  A query per label
+ * made registering 100,000 labels take 6 s on a release build (over a
+ * minute on an assert-enabled one) and registering 100,000 more beside
+ * them quadratic; fetching every existing label to compare in C made each
+ * registration of a long chain pay for all the labels before it.
+ */
 static void
 check_labels_unused(List *labels, const char *id)
 {
@@ -358,25 +414,33 @@ check_labels_unused(List *labels, const char *id)
 
 	foreach(lc, labels)
 	{
-		Datum		v[2] = {CStringGetTextDatum(lfirst(lc)), idv[0]};
-
-		CHECK_FOR_INTERRUPTS();
 		if (strcmp(lfirst(lc), id) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("branch label \"%s\" is the identifier of its own revision",
 							id)));
-		migrate_spi_exec(SPI_OK_SELECT,
-						 "SELECT id FROM migrate.revision"
-						 " WHERE (branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]"
-						 " OR id OPERATOR(pg_catalog.=) $1)"
-						 " AND id OPERATOR(pg_catalog.<>) $2",
-						 2, (Oid[]) {TEXTOID, TEXTOID}, v, NULL);
-		if (SPI_processed > 0)
+	}
+	if (labels != NIL)
+	{
+		uint64		row = 0;
+		int			first;
+
+		migrate_spi_exec_once(SPI_OK_SELECT,
+							  "SELECT x.l, x.id FROM (SELECT pg_catalog.unnest("
+							  "r.branch_labels OPERATOR(pg_catalog.||) r.id) l, r.id"
+							  " FROM migrate.revision r"
+							  " WHERE r.id OPERATOR(pg_catalog.<>) $1) x"
+							  " WHERE x.l OPERATOR(pg_catalog.=) ANY ($2)",
+							  2, (Oid[]) {TEXTOID, TEXTARRAYOID},
+							  (Datum[]) {idv[0], migrate_list_to_text_array(labels)},
+							  NULL);
+		first = SPI_processed > 0 ? first_label_hit(labels, &row) : -1;
+		if (first >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("branch label \"%s\" in revision \"%s\" is already used by revision \"%s\"",
-							migrate_clip(lfirst(lc)), id, migrate_spi_text(0, 1))));
+							migrate_clip(list_nth(labels, first)), id,
+							migrate_spi_text(row, 2))));
 	}
 	migrate_spi_exec(SPI_OK_SELECT,
 					 "SELECT id FROM migrate.revision"
