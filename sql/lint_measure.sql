@@ -80,6 +80,14 @@ END$d$;
 LOCK TABLE m_customers IN SHARE MODE;$$, '', revision => 'n1', down_revisions => '{m1}');
 SELECT step, revision FROM migrate_upgrade('n1', dry_run => true);
 SELECT migrate_forget('n1');
+-- a script that measures is refused too, measured or run (measured, it
+-- measured itself again until the stack ran out: 54001)
+SELECT migrate_revision('nested measure', 'SELECT count(*) FROM migrate_lint_measure();', '',
+  revision => 'n2', down_revisions => '{m1}');
+SELECT * FROM migrate_lint_measure('n2');
+SELECT step, revision FROM migrate_upgrade('n2');
+SELECT revision FROM migrate_current();
+SELECT migrate_forget('n2');
 
 -- scripts run as their owner here too: a caller who is not a member of
 -- the revision's owner cannot measure it

@@ -337,6 +337,7 @@ measure_as_owner(MeasureCtx *mc, const MigrateRevisionRow *row)
 	int			save_sec;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
+	migrate_script_depth_enter();
 	PG_TRY();
 	{
 		if (role != save_userid)
@@ -348,6 +349,7 @@ measure_as_owner(MeasureCtx *mc, const MigrateRevisionRow *row)
 	PG_FINALLY();
 	{
 		SetUserIdAndSecContext(save_userid, save_sec);
+		migrate_script_depth_leave();
 	}
 	PG_END_TRY();
 }
@@ -371,6 +373,8 @@ migrate_lint_measure(PG_FUNCTION_ARGS)
 	MigrateRevisionRow **rows;
 	ErrorContextCallback errcb;
 
+	/* a script it measures must not measure again: it would recurse */
+	migrate_refuse_nested_run("a lint measurement");
 	migrate_init_srf(fcinfo, false);
 	oldcxt = CurrentMemoryContext;
 	mc.cxt = CurrentMemoryContext;

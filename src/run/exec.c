@@ -174,6 +174,24 @@ migrate_refuse_nested_run(const char *what)
 }
 
 /*
+ * A script run by another path than a step (migrate_lint_measure's) counts
+ * as one too: a run or a measurement it starts would plan against the same
+ * version rows and run that script again, recursively.
+ */
+void
+migrate_script_depth_enter(void)
+{
+	script_depth++;
+}
+
+void
+migrate_script_depth_leave(void)
+{
+	Assert(script_depth > 0);
+	script_depth--;
+}
+
+/*
  * Objects in this session's temporary schema (0 when it has none).  The
  * server refuses temporary objects in a security-restricted operation only
  * when the temporary schema does not exist yet (before 15.20, only tables);

@@ -36,6 +36,8 @@ extern List *migrate_execute(MigrateOperation op, const char *target,
 extern char *migrate_offline_sql(MigrateOperation op, const char *target);
 extern void migrate_check_state(void);
 extern void migrate_refuse_nested_run(const char *what);
+extern void migrate_script_depth_enter(void);
+extern void migrate_script_depth_leave(void);
 
 /* exec.c, for runs that commit per step (runner.c) */
 extern void migrate_plan(MigrateOperation op, const MgGraph *g,
