@@ -61,4 +61,29 @@ SELECT migrate_merge(ARRAY['h2', 'h2'], 'merge', revision => 'hm2');
 SELECT migrate_revision('side a', 'SELECT 2;', '', revision => 'h2', down_revisions => '{h1}');
 SELECT count(*) FROM migrate_history();
 
+-- A script's error comes back with each of its texts cut to 8 kB: a
+-- 40 MB literal that fails to convert echoes itself in the message and
+-- again as the query, and copying, logging and sending 80 MB outran a 1 s
+-- statement_timeout by 6 s (test/fuzz_sql; 1.6 s in all now)
+SELECT migrate_revision('huge literal', 'SELECT ''' || repeat('x', 100000) || '''::pg_catalog.int4', NULL,
+						revision => 'hl1', down_revisions => '{hm}');
+DO $$
+DECLARE
+  m text;
+BEGIN
+  BEGIN
+    PERFORM migrate_upgrade('hl1');
+  EXCEPTION WHEN invalid_text_representation THEN
+    GET STACKED DIAGNOSTICS m = MESSAGE_TEXT;
+    RAISE NOTICE 'upgrade: % bytes of message, ending in %', octet_length(m), right(m, 6);
+  END;
+  BEGIN
+    PERFORM migrate_lint_measure('hl1');
+  EXCEPTION WHEN invalid_text_representation THEN
+    GET STACKED DIAGNOSTICS m = MESSAGE_TEXT;
+    RAISE NOTICE 'lint measure: % bytes of message, ending in %', octet_length(m), right(m, 6);
+  END;
+END$$;
+SELECT revision FROM migrate_current();
+
 DROP EXTENSION migrate;

@@ -31,9 +31,35 @@
 #include "util.h"
 
 /*
+ * A field of a caught error cut to MIGRATE_ERROR_FIELD_LEN bytes (on a
+ * character boundary, "..." appended); the original is freed.
+ */
+static char *
+clip_error_field(char *s)
+{
+	int			cut;
+	char	   *out;
+
+	if (s == NULL || strnlen(s, MIGRATE_ERROR_FIELD_LEN + 1) <= MIGRATE_ERROR_FIELD_LEN)
+		return s;
+	cut = pg_mbcliplen(s, MIGRATE_ERROR_FIELD_LEN + 1, MIGRATE_ERROR_FIELD_LEN);
+	out = palloc(cut + 4);
+	memcpy(out, s, cut);
+	strcpy(out + cut, "...");
+	pfree(s);
+	return out;
+}
+
+/*
  * The PG_CATCH half of running code in an internal subtransaction (as
  * PL/pgSQL's exception blocks do): keep the error, roll the subtransaction
  * back, and return to the caller's memory context and resource owner.
+ *
+ * The error's texts are cut to MIGRATE_ERROR_FIELD_LEN bytes each: a
+ * script statement holding a 40 MB literal that fails to convert echoes it
+ * in the message and again as the query, and every later copy (the
+ * re-throw, the server log, the client, a run's failure record) would pay
+ * for it, past statement_timeout, since none of them can be interrupted.
  */
 ErrorData *
 migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
@@ -43,6 +69,19 @@ migrate_subxact_abort(MemoryContext oldcxt, ResourceOwner oldowner)
 	MemoryContextSwitchTo(oldcxt);
 	edata = CopyErrorData();
 	FlushErrorState();
+	edata->message = clip_error_field(edata->message);
+	edata->detail = clip_error_field(edata->detail);
+	edata->detail_log = clip_error_field(edata->detail_log);
+	edata->hint = clip_error_field(edata->hint);
+	edata->context = clip_error_field(edata->context);
+	if (edata->internalquery != NULL &&
+		strnlen(edata->internalquery, MIGRATE_ERROR_FIELD_LEN + 1) > MIGRATE_ERROR_FIELD_LEN)
+	{
+		/* the position counts characters: keep it only if still inside */
+		edata->internalquery = clip_error_field(edata->internalquery);
+		if (edata->internalpos > pg_mbstrlen(edata->internalquery) - 3)
+			edata->internalpos = 0;
+	}
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;

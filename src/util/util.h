@@ -18,6 +18,8 @@
 
 /* How much of a user's input a message echoes, in bytes (before "...") */
 #define MIGRATE_ECHO_LEN		64
+/* bytes kept of each text of an error caught from a script */
+#define MIGRATE_ERROR_FIELD_LEN	8192
 
 extern ErrorData *migrate_subxact_abort(MemoryContext oldcxt,
 										ResourceOwner oldowner);
