@@ -269,18 +269,6 @@ check_input_types(Jsonb *input)
 
 /* ---- reading the argument ---- */
 
-static List *
-spi_list(int row, int col)
-{
-	const char **items;
-	int			n = migrate_spi_text_array(row, col, &items);
-	List	   *list = NIL;
-
-	for (int i = 0; i < n; i++)
-		list = lappend(list, pstrdup(items[i]));
-	return list;
-}
-
 static char *
 spi_text_copy(int row, int col)
 {
@@ -328,9 +316,9 @@ read_input(Jsonb *input, int *n)
 
 			CHECK_FOR_INTERRUPTS();
 			r->id = spi_text_copy(i, 1);
-			r->down_revisions = spi_list(i, 2);
-			r->branch_labels = spi_list(i, 3);
-			r->depends_on = spi_list(i, 4);
+			r->down_revisions = migrate_spi_text_list(i, 2);
+			r->branch_labels = migrate_spi_text_list(i, 3);
+			r->depends_on = migrate_spi_text_list(i, 4);
 			r->message = spi_text_copy(i, 5);
 			r->upgrade = spi_text_copy(i, 6);
 			r->downgrade = spi_text_copy(i, 7);

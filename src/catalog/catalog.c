@@ -296,14 +296,14 @@ migrate_spi_text_array(int row, int col, const char ***out)
 	return n;
 }
 
-static List *
-cstrings_to_list(const char **items, int n)
+/* A text[] column value as a List of C strings (NULL elements as "") */
+List *
+migrate_spi_text_list(int row, int col)
 {
-	List	   *list = NIL;
+	const char **items;
+	int			n = migrate_spi_text_array(row, col, &items);
 
-	for (int i = 0; i < n; i++)
-		list = lappend(list, (char *) items[i]);
-	return list;
+	return migrate_list_from_array((void *const *) items, n);
 }
 
 Datum
@@ -335,36 +335,6 @@ migrate_list_to_text_array(List *list)
 }
 
 /*
- * Elements lo..hi-1 of a text array as a List of C strings, built by halves
- * and concatenated rather than appended one by one: PostgreSQL built for
- * valgrind moves every cell of a List on each append (DEBUG_LIST_MEMORY_USAGE
- * in list.c), which made a 100,000-element argument quadratic there (57 s
- * for migrate_revision's branch_labels on test/memcheck's server).  Halves
- * cost O(n log n) moves in that build and O(n) in any other.
- */
-static List *
-cstring_list(const Datum *elems, int lo, int hi)
-{
-	List	   *left = NIL;
-	List	   *right;
-	int			mid;
-
-	CHECK_FOR_INTERRUPTS();
-	if (hi - lo <= 64)
-	{
-		for (int i = lo; i < hi; i++)
-			left = lappend(left, TextDatumGetCString(elems[i]));
-		return left;
-	}
-	mid = lo + (hi - lo) / 2;
-	left = cstring_list(elems, lo, mid);
-	right = cstring_list(elems, mid, hi);
-	left = list_concat(left, right);
-	list_free(right);
-	return left;
-}
-
-/*
  * A text[] argument as a List of C strings.  NULL elements and
  * multi-dimensional arrays are user errors, reported against argname.
  */
@@ -373,6 +343,7 @@ migrate_text_array_to_list(ArrayType *arr, const char *argname)
 {
 	Datum	   *elems;
 	bool	   *nulls;
+	char	  **items;
 	int			n;
 
 	if (ARR_NDIM(arr) > 1)
@@ -390,7 +361,13 @@ migrate_text_array_to_list(ArrayType *arr, const char *argname)
 					 errmsg("argument \"%s\" must not contain null elements",
 							argname)));
 	}
-	return cstring_list(elems, 0, n);
+	items = palloc(sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		items[i] = TextDatumGetCString(elems[i]);
+	}
+	return migrate_list_from_array((void *const *) items, n);
 }
 
 /*
@@ -927,18 +904,13 @@ static MigrateRevisionRow *
 spi_revision_row(uint64 r)
 {
 	MigrateRevisionRow *row = palloc0(sizeof(MigrateRevisionRow));
-	const char **items;
-	int			n;
 	bool		isnull;
 	Datum		d;
 
 	row->id = migrate_spi_text(r, 1);
-	n = migrate_spi_text_array(r, 2, &items);
-	row->down_revisions = cstrings_to_list(items, n);
-	n = migrate_spi_text_array(r, 3, &items);
-	row->branch_labels = cstrings_to_list(items, n);
-	n = migrate_spi_text_array(r, 4, &items);
-	row->depends_on = cstrings_to_list(items, n);
+	row->down_revisions = migrate_spi_text_list(r, 2);
+	row->branch_labels = migrate_spi_text_list(r, 3);
+	row->depends_on = migrate_spi_text_list(r, 4);
 	row->message = migrate_spi_text(r, 5);
 	row->upgrade = migrate_spi_text(r, 6);
 	row->downgrade = migrate_spi_text(r, 7);

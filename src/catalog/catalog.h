@@ -87,6 +87,7 @@ extern void migrate_spi_exec_once(int expected, const char *sql, int nargs,
 extern char *migrate_spi_text(int row, int col);
 extern void migrate_check_symbol(const char *symbol, const char *what);
 extern int	migrate_spi_text_array(int row, int col, const char ***out);
+extern List *migrate_spi_text_list(int row, int col);
 /* what every statement run with the extension owner's rights resolves in */
 #define MIGRATE_SAFE_SEARCH_PATH "pg_catalog, pg_temp"
 extern int	migrate_pin_settings(void);

@@ -61,18 +61,6 @@ strings_equal(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static List *
-spi_list(int row, int col)
-{
-	const char **items;
-	int			n = migrate_spi_text_array(row, col, &items);
-	List	   *list = NIL;
-
-	for (int i = 0; i < n; i++)
-		list = lappend(list, (char *) items[i]);
-	return list;
-}
-
 /* ---- argument validation, before any catalog access ---- */
 
 /* A graph-module message (primary-message style) as a detail sentence */
@@ -210,7 +198,7 @@ lookup_existing(const char *id, bool owners)
 	if (SPI_processed == 1)
 	{
 		ex.found = true;
-		ex.down_revisions = spi_list(0, 1);
+		ex.down_revisions = migrate_spi_text_list(0, 1);
 		ex.checksum = migrate_spi_text(0, 2);
 		ex.message = migrate_spi_text(0, 3);
 		ex.downgrade = migrate_spi_text(0, 4);

@@ -26,5 +26,6 @@ extern ErrorData *migrate_subxact_abort(MemoryContext oldcxt,
 extern const char *migrate_clip(const char *s);
 extern const char *migrate_first_duplicate(List *strings);
 extern List *migrate_strings_union(List *a, List *b);
+extern List *migrate_list_from_array(void *const *items, int n);
 
 #endif							/* MIGRATE_UTIL_H */
