@@ -69,6 +69,12 @@ ifeq ($(shell command -v $(firstword $(PG_CLANG)) 2>/dev/null),)
 override with_llvm = no
 endif
 
+# Track header dependencies (PGXS does so only for a server configured with
+# --enable-depend, which Debian's is not): an object left stale by a changed
+# header crashes the server in ways that look like bugs.  Dependency files
+# go to .deps/ by base name, so no two files under src/ may share one.
+override autodepend = yes
+
 include $(PGXS)
 
 # The client program, built and installed with the extension, as contrib
