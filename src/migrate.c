@@ -11,9 +11,30 @@
  * up shared memory and registers the launcher.
  *
  * Layer: top (src/migrate.c): it calls into every layer and nothing calls
- * it.  The layers, bottom first, are the folders of src/: core, util,
- * catalog, run, lint, diff, ops, api (README, "Architecture"; test/layers
- * checks them).
+ * it.  Module map: src/ is in folders by layer, bottom to top; each file
+ * uses and includes only its own layer and those below, the files of a
+ * layer use each other without a cycle, and the "Layer:" paragraph at the
+ * top of each file says where it sits (README, "Architecture"; test/layers
+ * checks all of it, calls from the objects' symbols and #include lines
+ * from the sources):
+ *	core/		the revision graph, Alembic's planning and target grammar,
+ *				pure (graph.h, target.h); built standalone by test/graph
+ *	util/		subtransaction exit, bounded echoes, C-string lists (util.h),
+ *				the PostgreSQL version shims (compat.h)
+ *	catalog/	reading and writing our tables and the per-backend graph
+ *				cache (catalog.c), graph errors as SQLSTATEs, the graph
+ *				shared between backends, lock settings, shared progress
+ *				and job slots, the dirty mark, failed-run records, job rows
+ *	run/		one step: parsing and running a script (script.c), a plan
+ *				in the caller's transaction (exec.c), a statement at top
+ *				level (toplevel.c)
+ *	lint/		lint rules, live lock checks, lock measurement
+ *	diff/		schema models, diff and autogenerate, the shadow schema
+ *	ops/		registration, per-revision runs, background jobs, workers
+ *	api/		the SQL-callable wrappers (funcs.c, push.c, forget.c, ...);
+ *				a module that does the work of a SQL function it defines
+ *				keeps it (diff.c, lint.c, jobs.c, progress.c)
+ *	migrate.c	_PG_init and the settings, the top
  *
  *-------------------------------------------------------------------------
  */
@@ -26,11 +47,14 @@
 #include "compat.h"
 #include "dropguard.h"
 #include "graphcache.h"
+#include "jobs.h"
 #include "lint.h"
 #include "locks.h"
-#include "migrate.h"
+#include "progress.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
 
 void
 _PG_init(void)

@@ -34,7 +34,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dropguard.h"
 
 PG_FUNCTION_INFO_V1(migrate_protect_drop);

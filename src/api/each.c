@@ -23,7 +23,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dirty.h"
 #include "jobs.h"
 #include "progress.h"

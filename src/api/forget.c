@@ -28,7 +28,7 @@
 
 #include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
+#include "exec.h"
 #include "runner.h"
 
 PG_FUNCTION_INFO_V1(migrate_forget);

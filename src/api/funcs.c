@@ -25,10 +25,13 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "catalog.h"
 #include "compat.h"
+#include "diff.h"
+#include "exec.h"
 #include "failrec.h"
 #include "lint.h"
-#include "migrate.h"
+#include "register.h"
 #include "runner.h"
 #include "script.h"
 

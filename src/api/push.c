@@ -35,8 +35,9 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
+#include "register.h"
 
 PG_FUNCTION_INFO_V1(migrate_push);
 

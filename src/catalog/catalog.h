@@ -28,6 +28,14 @@
 /* Limits on what users hand us, so nothing grows without bound */
 #define MIGRATE_MAX_ID_LEN		255
 
+/* What a run does: recorded in the run log and the dirty mark */
+typedef enum MigrateOperation
+{
+	MIGRATE_OP_UPGRADE,
+	MIGRATE_OP_DOWNGRADE,
+	MIGRATE_OP_STAMP
+} MigrateOperation;
+
 /*
  * One registered revision's descriptive columns, aligned by index with the
  * graph built from them.  Scripts are not cached: they are fetched per step.

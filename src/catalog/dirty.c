@@ -38,7 +38,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dirty.h"
 #include "locks.h"
 #include "progress.h"

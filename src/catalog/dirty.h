@@ -14,7 +14,7 @@
 #ifndef MIGRATE_DIRTY_H
 #define MIGRATE_DIRTY_H
 
-#include "migrate.h"
+#include "catalog.h"
 
 extern const char *migrate_operation_name(MigrateOperation op);
 extern bool migrate_catalog_is_1_1(void);

@@ -47,7 +47,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "failrec.h"
 
 PGDLLEXPORT void migrate_failure_worker_main(Datum main_arg);

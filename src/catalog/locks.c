@@ -29,7 +29,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "locks.h"
 
 int			migrate_lock_timeout = 5000;

@@ -41,8 +41,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
 #include "progress.h"
 
 PG_FUNCTION_INFO_V1(migrate_job_slots);

@@ -86,4 +86,14 @@ extern void migrate_job_slot_launch(int idx, int64 job_id, int launch);
 extern MigrateJobSlot migrate_job_slot_read(int idx);
 extern const char *migrate_job_state_name(int state);
 
+/* runs in flight, in shared memory */
+extern void migrate_shmem_init(void);
+extern bool migrate_shmem_available(void);
+extern void migrate_progress_begin(const char *direction, int nsteps,
+								   int64 job_id);
+extern void migrate_progress_step(int step, const char *revision);
+extern void migrate_progress_statement(int number, const char *sql);
+extern const char *migrate_progress_activity(const char *sql);
+extern void migrate_progress_end(void);
+
 #endif							/* MIGRATE_PROGRESS_H */

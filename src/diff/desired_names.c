@@ -42,8 +42,8 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 
+#include "catalog.h"
 #include "desired_names.h"
-#include "migrate.h"
 
 typedef struct NameCheck
 {

@@ -45,8 +45,8 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "catalog.h"
 #include "diff.h"
-#include "migrate.h"
 
 #define RENAME_MARKER "migrate:renamed_from="
 

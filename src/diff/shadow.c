@@ -54,7 +54,6 @@
 #include "catalog.h"
 #include "desired_names.h"
 #include "diff.h"
-#include "migrate.h"
 
 typedef enum ShadowPhase
 {

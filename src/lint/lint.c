@@ -39,10 +39,11 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "catalog.h"
 #include "compat.h"
 #include "dirty.h"
+#include "exec.h"
 #include "lint.h"
-#include "migrate.h"
 
 PG_FUNCTION_INFO_V1(migrate_lint);
 PG_FUNCTION_INFO_V1(migrate_lint_sql);

@@ -29,9 +29,9 @@
 #include "utils/fmgrprotos.h"
 #include "utils/syscache.h"
 
+#include "catalog.h"
 #include "lint.h"
 #include "locks.h"
-#include "migrate.h"
 
 /*
  * Is there a validated CHECK (column IS NOT NULL) on the relation?  Then

@@ -38,11 +38,12 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
+#include "catalog.h"
 #include "compat.h"
 #include "dirty.h"
+#include "exec.h"
 #include "lint.h"
 #include "locks.h"
-#include "migrate.h"
 #include "script.h"
 
 PG_FUNCTION_INFO_V1(migrate_lint_measure);

@@ -27,9 +27,9 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "catalog.h"
 #include "lint.h"
 #include "locks.h"
-#include "migrate.h"
 
 static void
 remember_created(LintState *ls, const char *schema, const char *name)

@@ -42,8 +42,9 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dirty.h"
+#include "job_rows.h"
 #include "jobs.h"
 #include "progress.h"
 #include "runner.h"

@@ -12,7 +12,7 @@
 #ifndef MIGRATE_JOBS_H
 #define MIGRATE_JOBS_H
 
-#include "migrate.h"
+#include "catalog.h"
 #include "job_rows.h"
 
 /* jobs.c */
@@ -20,7 +20,12 @@ extern int64 migrate_job_start(MigrateOperation op, const char *target,
 							   int *slot_out);
 extern int	migrate_job_wait_slot(int slot, int64 job_id, int64 timeout_ms);
 
-/* worker.c */
+/* worker.c: the job's worker, and the auto-upgrade launcher */
 extern int	migrate_start_job_worker(int64 job_id, int slot);
+extern bool migrate_auto_upgrade;
+extern char *migrate_databases;
+extern char *migrate_auto_upgrade_target;
+extern char *migrate_role;
+extern void migrate_register_launcher(void);
 
 #endif							/* MIGRATE_JOBS_H */

@@ -46,13 +46,17 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dirty.h"
+#include "exec.h"
 #include "failrec.h"
+#include "job_rows.h"
 #include "jobs.h"
 #include "locks.h"
 #include "progress.h"
 #include "runner.h"
+#include "script.h"
+#include "toplevel.h"
 
 /* One planned step, copied out of the graph cache so it survives commits */
 typedef struct PlannedStep

@@ -12,7 +12,7 @@
 #ifndef MIGRATE_RUNNER_H
 #define MIGRATE_RUNNER_H
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dirty.h"
 #include "failrec.h"
 

@@ -73,9 +73,11 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "migrate.h"
+#include "catalog.h"
 #include "dirty.h"
+#include "exec.h"
 #include "failrec.h"
+#include "job_rows.h"
 #include "jobs.h"
 #include "locks.h"
 #include "progress.h"

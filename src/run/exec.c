@@ -34,10 +34,13 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
+#include "catalog.h"
 #include "dirty.h"
+#include "exec.h"
 #include "failrec.h"
 #include "locks.h"
-#include "migrate.h"
+#include "progress.h"
+#include "script.h"
 
 static void
 check_target(const char *target)

@@ -23,13 +23,6 @@ typedef struct MigrateStepResult
 	Interval	duration;
 } MigrateStepResult;
 
-typedef enum MigrateOperation
-{
-	MIGRATE_OP_UPGRADE,
-	MIGRATE_OP_DOWNGRADE,
-	MIGRATE_OP_STAMP
-} MigrateOperation;
-
 extern List *migrate_execute(MigrateOperation op, const char *target,
 							 bool purge, bool dry_run,
 							 MigrateVersions *final_versions);

@@ -18,9 +18,7 @@
  * a function's SET clause is scoped to the function.
  *
  * Layer: run (src/run/: one step), above catalog/ (catalog.c: the owner
- * check of non-transactional revisions; progress.c).  It still includes
- * migrate.h for the progress reporting of progress.c, which has no header
- * of its own for it yet.
+ * check of non-transactional revisions; progress.c, through progress.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -39,8 +37,10 @@
 #include "utils/guc.h"
 #include "utils/builtins.h"
 
+#include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
+#include "progress.h"
+#include "script.h"
 
 /* One statement of a script */
 typedef struct ScriptStatement

@@ -27,8 +27,9 @@
 #include "utils/ps_status.h"
 #include "utils/snapmgr.h"
 
+#include "catalog.h"
 #include "compat.h"
-#include "migrate.h"
+#include "progress.h"
 #include "toplevel.h"
 
 /*

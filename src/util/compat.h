@@ -6,6 +6,9 @@
  * The extension is developed against PostgreSQL 15 and builds on 13 to 17;
  * code elsewhere calls the names defined here and never tests the version.
  *
+ * Layer: util (src/util/): PostgreSQL's headers only, so every layer may
+ * include it.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_COMPAT_H
