@@ -209,10 +209,13 @@ prepared_query(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
-/* Run a catalog query with parameters; error out unless it returns expected */
-void
-migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
-				 Datum *values, const char *nulls)
+/*
+ * Run a catalog query with parameters, its saved plan (keep) or a plan made
+ * for these values; error out unless it returns expected.
+ */
+static void
+spi_exec(bool keep, int expected, const char *sql, int nargs, Oid *types,
+		 Datum *values, const char *nulls)
 {
 	int			rc;
 	int			nestlevel = -1;
@@ -225,13 +228,24 @@ migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
 	 */
 	if (!settings_pinned())
 		nestlevel = migrate_pin_settings();
-	rc = SPI_execute_plan(prepared_query(sql, nargs, types), values, nulls,
-						  false, 0);
+	if (keep)
+		rc = SPI_execute_plan(prepared_query(sql, nargs, types), values, nulls,
+							  false, 0);
+	else
+		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	if (nestlevel >= 0)
 		migrate_unpin_settings(nestlevel);
 	if (rc != expected)
-		elog(ERROR, "SPI_execute_plan failed executing query \"%s\": %s",
+		elog(ERROR, "SPI failed executing query \"%s\": %s",
 			 sql, SPI_result_code_string(rc));
+}
+
+/* Run a catalog query, prepared once per backend (above) */
+void
+migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
+				 Datum *values, const char *nulls)
+{
+	spi_exec(true, expected, sql, nargs, types, values, nulls);
 }
 
 /*
@@ -239,23 +253,13 @@ migrate_spi_exec(int expected, const char *sql, int nargs, Oid *types,
  * query whose good plan depends on them.  A saved plan may turn generic,
  * and a generic plan sees "x = ANY ($2)" as a linear search of an array it
  * does not know; planned with the array as a constant, the search becomes
- * a hash lookup.  The settings are pinned as for migrate_spi_exec.
+ * a hash lookup.
  */
 void
 migrate_spi_exec_once(int expected, const char *sql, int nargs, Oid *types,
 					  Datum *values, const char *nulls)
 {
-	int			rc;
-	int			nestlevel = -1;
-
-	if (!settings_pinned())
-		nestlevel = migrate_pin_settings();
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	if (nestlevel >= 0)
-		migrate_unpin_settings(nestlevel);
-	if (rc != expected)
-		elog(ERROR, "SPI_execute_with_args failed executing query \"%s\": %s",
-			 sql, SPI_result_code_string(rc));
+	spi_exec(false, expected, sql, nargs, types, values, nulls);
 }
 
 char *

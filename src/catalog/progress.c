@@ -380,34 +380,13 @@ migrate_job_state_name(int state)
 
 /* ---- SQL ---- */
 
-static void
-init_srf(FunctionCallInfo fcinfo)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
-	MemoryContext oldcontext;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
-	MemoryContextSwitchTo(oldcontext);
-}
-
 Datum
 migrate_job_slots(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MigrateJobSlot *copy;
 
-	init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	if (migrate_shared == NULL)
 		return (Datum) 0;
 	copy = palloc(sizeof(migrate_shared->jobs));
@@ -448,7 +427,7 @@ migrate_progress_slots(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MigrateProgressSlot *copy;
 
-	init_srf(fcinfo);
+	migrate_init_srf(fcinfo, false);
 	if (migrate_shared == NULL)
 		return (Datum) 0;
 	copy = palloc(sizeof(migrate_shared->progress));
