@@ -48,6 +48,9 @@ migrate_raise_graph_error(const MgError *err)
 		case MG_ERR_NOT_SUPPORTED:
 			sqlstate = ERRCODE_FEATURE_NOT_SUPPORTED;
 			break;
+		case MG_ERR_LIMIT:
+			sqlstate = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			break;
 		default:
 			elog(ERROR, "unexpected graph error code %d: %s", (int) err->code,
 				 err->message ? err->message : "");

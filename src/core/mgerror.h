@@ -35,7 +35,8 @@ typedef enum MgErrorCode
 	MG_ERR_SYNTAX,				/* malformed target or range: 22023 */
 	MG_ERR_STATE,				/* target not reachable from current, relative
 								 * step out of range, not an ancestor: 55000 */
-	MG_ERR_NOT_SUPPORTED		/* 0A000 */
+	MG_ERR_NOT_SUPPORTED,		/* 0A000 */
+	MG_ERR_LIMIT				/* graph too big to compute: 54000 */
 } MgErrorCode;
 
 typedef struct MgError
