@@ -392,28 +392,45 @@ rows_update(Rows *rows, int from, int to)
 	rows_insert(rows, to);
 }
 
-/* Is t an ancestor of some row other than those in "except"? */
-static bool
-covered_by_other_rows(Rows *rows, int t, const int *except, int nexcept)
+static int
+int_cmp(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The parents of a merge that no other row implies: those that are not an
+ * ancestor of a row outside the parents.  The other rows are the same for
+ * every parent, so their ancestors are marked once, down to the lowest
+ * parent's depth (a path from a row down to a parent never goes below the
+ * parent's depth).  Asked per parent, with the rows compared against every
+ * parent, a merge of 3,000 branches took 7 s of planning deaf to cancel.
+ */
+static void
+uncovered_parents(Rows *rows, const int *parents, int nparents, MgInts *out)
 {
 	const MgGraph *g = rows->g;
+	int		   *sorted = mg_alloc(sizeof(int) * (nparents + 1));
 	MgInts		others = {0};
-	int			i,
-				j;
+	int			mindepth = 0;
+	int			i;
 
+	memcpy(sorted, parents, sizeof(int) * nparents);
+	qsort(sorted, nparents, sizeof(int), int_cmp);
 	for (i = 0; i < rows->list.n; i++)
-	{
-		bool		skip = false;
-
-		for (j = 0; j < nexcept; j++)
-			if (rows->list.v[i] == except[j])
-				skip = true;
-		if (!skip)
+		if (bsearch(&rows->list.v[i], sorted, nparents, sizeof(int), int_cmp) == NULL)
 			mg_ints_push(&others, rows->list.v[i]);
-	}
-	ancestors_above(g, others.v, others.n, g->depth[t], rows->mark,
+	for (i = 0; i < nparents; i++)
+		if (i == 0 || g->depth[parents[i]] < mindepth)
+			mindepth = g->depth[parents[i]];
+	ancestors_above(g, others.v, others.n, mindepth, rows->mark,
 					&rows->scratch);
-	return MG_MARKED(rows->mark, t);
+	for (i = 0; i < nparents; i++)
+		if (!MG_MARKED(rows->mark, parents[i]))
+			mg_ints_push(out, parents[i]);
 }
 
 /*
@@ -525,9 +542,7 @@ apply_upgrade_step(Rows *rows, int r, MgError *err)
 		/* should_merge_branches: parents other rows imply stay */
 		MgInts		from = {0};
 
-		for (i = 0; i < nnd; i++)
-			if (!covered_by_other_rows(rows, nd[i], nd, nnd))
-				mg_ints_push(&from, nd[i]);
+		uncovered_parents(rows, nd, nnd, &from);
 		for (i = 0; i < from.n; i++)
 			rows_delete(rows, from.v[i]);
 		rows_insert(rows, r);
