@@ -522,12 +522,26 @@ static MigrateGraphCache *
 graph_from_shared(int64 generation, Oid relid)
 {
 	SharedGraph sg = {0};
+	MemoryContext oldcxt = CurrentMemoryContext;
+	bool		ok;
 
 	sg.generation = generation;
 	sg.relid = relid;
 	sg.cxt = AllocSetContextCreate(TopMemoryContext, "migrate graph cache",
 								   ALLOCSET_DEFAULT_SIZES);
-	if (!shared_cache_call(shared_graph_copy, &sg) || sg.gc == NULL)
+	/* a cancel while the graph is built is passed on: free its context */
+	PG_TRY();
+	{
+		ok = shared_cache_call(shared_graph_copy, &sg);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(sg.cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (!ok || sg.gc == NULL)
 	{
 		MemoryContextDelete(sg.cxt);
 		return NULL;

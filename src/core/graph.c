@@ -282,6 +282,7 @@ traverse(const MgGraph *g, const int *starts, int nstarts, bool up,
 		int			nedges;
 		int			j;
 
+		MG_CHECK_INTERRUPTS();
 		if (out)
 			mg_ints_push(out, r);
 		if (up)
@@ -820,6 +821,7 @@ label_set_add(LabelSpread *ls, LabelSet *s, int label)
 static void
 label_set_add_all(LabelSpread *ls, LabelSet *s, const int *labels, int n)
 {
+	MG_CHECK_INTERRUPTS();
 	for (int i = 0; i < n; i++)
 		label_set_add(ls, s, labels[i]);
 }

@@ -17,11 +17,21 @@
 
 #include <stddef.h>
 
+/*
+ * MG_CHECK_INTERRUPTS() in every loop whose length a graph decides: in the
+ * backend a cancel, statement_timeout or SIGTERM ends the work there (an
+ * error longjmps out; the core keeps no state of its own and its memory is
+ * the caller's context, so nothing is left half-built).  Standalone it is
+ * nothing.
+ */
 #ifdef MIGRATE_STANDALONE
 extern void *mg_alloc(size_t size);		/* zeroed; aborts on OOM */
 extern void mg_alloc_reset(void);
+#define MG_CHECK_INTERRUPTS() ((void) 0)
 #else
+#include "miscadmin.h"
 #define mg_alloc(size) palloc0(size)
+#define MG_CHECK_INTERRUPTS() CHECK_FOR_INTERRUPTS()
 #endif
 
 /* Error classes; the caller maps each to one SQLSTATE. */

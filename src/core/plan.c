@@ -97,6 +97,8 @@ head_covers(TopoState *t, int head, int c)
 	{
 		int			r = t->stack[--sp];
 
+		MG_CHECK_INTERRUPTS();
+
 		if (r == c)
 			return true;
 		for (j = 0; j < g->nnormdown[r]; j++)
@@ -183,6 +185,8 @@ topological_sort(const MgGraph *g, const bool *todo, const int *heads,
 	{
 		int			c = t.heads.v[idx];
 		MgInts		add = {0};
+
+		MG_CHECK_INTERRUPTS();
 
 		if (t.heads.n > 1 && t.pchildren[c] > 0)
 		{
@@ -287,6 +291,7 @@ ancestors_above(const MgGraph *g, const int *starts, int nstarts,
 	{
 		int			r = stack.v[--stack.n];
 
+		MG_CHECK_INTERRUPTS();
 		mg_ints_push(out, r);
 		for (j = 0; j < g->nnormdown[r]; j++)
 		{
