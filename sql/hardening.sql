@@ -87,7 +87,7 @@ END$$;
 SELECT revision FROM migrate_current();
 
 -- A merge of 5,000 branches: planning its upgrade checked each parent
--- against every row, comparing each row with every parent (cubic), 34 s of
+-- against every row, comparing each row with every parent (cubic), ~34 s of
 -- pure C past any statement_timeout; now the other rows' ancestors are
 -- marked once per merge (milliseconds)
 DROP EXTENSION migrate;
