@@ -89,6 +89,9 @@ extern void migrate_raise_graph_error(const MgError *err);
 /* catalog.c */
 extern void migrate_spi_exec(int expected, const char *sql, int nargs,
 							 Oid *types, Datum *values, const char *nulls);
+extern void migrate_spi_exec_indexed(int expected, const char *sql, int nargs,
+									 Oid *types, Datum *values,
+									 const char *nulls);
 extern void migrate_spi_exec_once(int expected, const char *sql, int nargs,
 								  Oid *types, Datum *values,
 								  const char *nulls);

@@ -303,11 +303,11 @@ resolve_depends_on(List *deps, const char *id)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("revision \"%s\" cannot depend on itself", id)));
-		migrate_spi_exec(SPI_OK_SELECT,
-						 "SELECT 1 FROM migrate.revision"
-						 " WHERE id OPERATOR(pg_catalog.=) $1"
-						 " OR branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]",
-						 1, (Oid[]) {TEXTOID}, v, NULL);
+		migrate_spi_exec_indexed(SPI_OK_SELECT,
+								 "SELECT 1 FROM migrate.revision"
+								 " WHERE id OPERATOR(pg_catalog.=) $1"
+								 " OR branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]",
+								 1, (Oid[]) {TEXTOID}, v, NULL);
 		if (SPI_processed > 0)
 		{
 			resolved = lappend(resolved, (char *) dep);
@@ -430,10 +430,10 @@ check_labels_unused(List *labels, const char *id)
 							migrate_clip(list_nth(labels, first)), id,
 							migrate_spi_text(row, 2))));
 	}
-	migrate_spi_exec(SPI_OK_SELECT,
-					 "SELECT id FROM migrate.revision"
-					 " WHERE branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]",
-					 1, (Oid[]) {TEXTOID}, idv, NULL);
+	migrate_spi_exec_indexed(SPI_OK_SELECT,
+							 "SELECT id FROM migrate.revision"
+							 " WHERE branch_labels OPERATOR(pg_catalog.@>) ARRAY[$1]",
+							 1, (Oid[]) {TEXTOID}, idv, NULL);
 	if (SPI_processed > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
